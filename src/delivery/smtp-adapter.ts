@@ -1,0 +1,129 @@
+// Email through SMTP with nodemailer: the platform's gateway by default, or a company's connected
+// mailbox when the message carries its SMTP credentials. The only module that imports nodemailer.
+
+import nodemailer, { type Transporter } from 'nodemailer';
+import type SMTPTransport from 'nodemailer/lib/smtp-transport';
+import { classifyDeliveryFailure, DeliveryError, redactSecrets, type EmailMessage, type EmailSender } from './ports';
+
+export interface SmtpEndpoint {
+  host: string;
+  port: number;
+  /** true = implicit TLS (465); false = plain connection upgraded with STARTTLS when offered. */
+  secure: boolean;
+  user?: string;
+  password?: string;
+}
+
+export interface SmtpEmailSenderOptions {
+  gateway: SmtpEndpoint;
+  /**
+   * Extra nodemailer SMTP options applied to every transport (gateway and mailboxes), e.g. `name`,
+   * `tls`, or shorter timeouts in tests. Host, port and credentials always come from the endpoint.
+   */
+  transportDefaults?: SMTPTransport.Options;
+  /** Upper bound on cached mailbox transports, so a long-lived worker doesn't grow without limit. */
+  maxCachedMailboxes?: number;
+}
+
+export interface SmtpEmailSender extends EmailSender {
+  /** Releases all transports; call on worker shutdown. */
+  close(): void;
+}
+
+type SmtpTransporter = Transporter<SMTPTransport.SentMessageInfo, SMTPTransport.Options>;
+
+// nodemailer's defaults (2 min connect, 10 min socket) would outlive a typical activity timeout;
+// a stuck server should surface as a transient error the activity retry can handle.
+const DEFAULT_TIMEOUTS: SMTPTransport.Options = {
+  connectionTimeout: 10_000,
+  greetingTimeout: 10_000,
+  socketTimeout: 30_000,
+};
+
+// nodemailer error codes for "no usable answer from the server"; socket-level codes are included
+// in case an error escapes without nodemailer's wrapping.
+const CONNECTION_ERROR_CODES = new Set([
+  'ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ETLS',
+  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
+]);
+
+export function createSmtpEmailSender(opts: SmtpEmailSenderOptions): SmtpEmailSender {
+  const defaults = { ...DEFAULT_TIMEOUTS, ...opts.transportDefaults };
+  const maxCached = opts.maxCachedMailboxes ?? 500;
+  const gateway = makeTransport(opts.gateway, defaults);
+  // Keyed by server + login (not password) so a rotated password replaces the entry instead of
+  // leaving the stale one behind. Transports are not pooled, so a cached entry holds no socket.
+  const mailboxes = new Map<string, { transport: SmtpTransporter; password: string }>();
+
+  function mailboxTransport(smtp: NonNullable<EmailMessage['smtp']>): SmtpTransporter {
+    const key = `${smtp.host.toLowerCase()}:${smtp.port}:${smtp.secure}:${smtp.user}`;
+    const cached = mailboxes.get(key);
+    if (cached && cached.password === smtp.password) return cached.transport;
+    cached?.transport.close();
+    mailboxes.delete(key);
+    if (mailboxes.size >= maxCached) {
+      const oldest = mailboxes.keys().next();
+      if (!oldest.done) {
+        mailboxes.get(oldest.value)?.transport.close();
+        mailboxes.delete(oldest.value);
+      }
+    }
+    const transport = makeTransport(smtp, defaults);
+    mailboxes.set(key, { transport, password: smtp.password });
+    return transport;
+  }
+
+  return {
+    async sendEmail(msg) {
+      const endpoint = msg.smtp ?? opts.gateway;
+      const transport = msg.smtp ? mailboxTransport(msg.smtp) : gateway;
+      try {
+        const info = await transport.sendMail({
+          from: msg.from,
+          to: msg.to,
+          subject: msg.subject,
+          text: msg.text,
+          messageId: msg.messageId,
+          ...(msg.headers ? { headers: msg.headers } : {}),
+        });
+        return { providerMessageId: info.messageId, accepted: info.accepted.length > 0 };
+      } catch (err) {
+        throw toDeliveryError(err, endpoint);
+      }
+    },
+    close() {
+      gateway.close();
+      for (const { transport } of mailboxes.values()) transport.close();
+      mailboxes.clear();
+    },
+  };
+}
+
+function makeTransport(endpoint: SmtpEndpoint, defaults: SMTPTransport.Options): SmtpTransporter {
+  return nodemailer.createTransport({
+    ...defaults,
+    host: endpoint.host,
+    port: endpoint.port,
+    secure: endpoint.secure,
+    ...(endpoint.user ? { auth: { user: endpoint.user, pass: endpoint.password ?? '' } } : {}),
+  });
+}
+
+/** nodemailer errors carry `code` (EENVELOPE, EAUTH, ESOCKET…), `responseCode` and `response`. */
+function toDeliveryError(err: unknown, endpoint: SmtpEndpoint): DeliveryError {
+  const e = (typeof err === 'object' && err !== null ? err : {}) as Record<string, unknown>;
+  const responseCode = typeof e.responseCode === 'number' ? e.responseCode : undefined;
+  const errCode = typeof e.code === 'string' ? e.code : undefined;
+  const network = responseCode === undefined && errCode !== undefined && CONNECTION_ERROR_CODES.has(errCode);
+  // Duck-typed: socket errors may come from another realm than this module's `Error`.
+  const detail = typeof e.response === 'string' ? e.response : typeof e.message === 'string' ? e.message : String(err);
+  const secrets = endpoint.user && endpoint.password
+    ? [endpoint.password, `\u0000${endpoint.user}\u0000${endpoint.password}`] // raw, and AUTH PLAIN's token (base64 added by redactSecrets)
+    : [endpoint.password];
+  return new DeliveryError({
+    kind: classifyDeliveryFailure({ provider: 'smtp', network, ...(responseCode !== undefined ? { responseCode } : {}) }),
+    provider: 'smtp',
+    message: redactSecrets(`SMTP ${endpoint.host}:${endpoint.port}${errCode ? ` ${errCode}` : ''}: ${detail}`, secrets),
+    ...(responseCode !== undefined ? { code: String(responseCode) } : errCode ? { code: errCode } : {}),
+  });
+}
