@@ -1,0 +1,311 @@
+// Delivery activities: the ledger row written before any provider call, the chat-window check,
+// the dispatch through one route, and the feed entries for the outcome. Everything that can
+// change during a long sleep (consent, addresses, template, sender) is read here, at send time.
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Db } from '../db/client';
+import { DeliveryError, type EmailSender, type InstagramSender, type SmsSender, type WhatsAppSender } from '../delivery/ports';
+import { decryptSecret } from '../security/secret-box';
+import { renderTemplate } from '../templates/message-template';
+import { contactDateValue } from '../reminders/contact-date';
+import type { DeliveryOutcome, OccurrenceRef, ReminderKey } from '../reminders/types';
+
+export interface DeliveryPorts {
+  sms?: SmsSender;
+  whatsapp?: WhatsAppSender;
+  instagram?: InstagramSender;
+  email?: EmailSender;
+}
+
+export interface DeliveryDeps {
+  db: Db;
+  ports: DeliveryPorts;
+  /** Base URL of this API as providers and mail clients reach it (unsubscribe, status callbacks). */
+  publicBaseUrl?: string;
+  /** 32-byte key that decrypts mailbox SMTP passwords. */
+  mailboxSecretKey?: Buffer;
+}
+
+export type DispatchRoute = { kind: 'chat'; chatId: string } | { kind: 'rule-channel' };
+
+export interface DispatchResult {
+  status: 'sent' | 'skipped' | 'failed' | 'fallback';
+  channel?: string;
+  sender?: string;
+  reason?: string;
+  providerMessageId?: string;
+  providerErrorCode?: string;
+  chatId?: string;
+  text?: string;
+}
+
+const FINAL = new Set(['sent', 'delivered', 'undelivered', 'failed', 'skipped']);
+
+export function createDeliveryActivities(deps: DeliveryDeps) {
+  const { db } = deps;
+
+  return {
+    /** Writes (or finds) the ledger row of this occurrence before anything is sent. */
+    async beginDelivery(ref: OccurrenceRef): Promise<{ notificationId: string; tryLastChatFirst: boolean; existingOutcome?: DeliveryOutcome }> {
+      const rule = await db.notificationRule.findFirst({ where: { id: ref.ruleId, companyId: ref.companyId } });
+      const row = await db.notification.upsert({
+        where: { ruleId_contactId_occurrenceDate: { ruleId: ref.ruleId, contactId: ref.contactId, occurrenceDate: ref.occurrenceDate } },
+        create: {
+          companyId: ref.companyId,
+          ruleId: ref.ruleId,
+          contactId: ref.contactId,
+          occurrenceDate: ref.occurrenceDate,
+          scheduledFor: new Date(ref.scheduledFor),
+          status: 'pending',
+        },
+        update: {},
+      });
+      const existingOutcome = FINAL.has(row.status) ? toOutcome(row) : undefined;
+      return { notificationId: row.id, tryLastChatFirst: rule?.tryLastChatFirst ?? false, existingOutcome };
+    },
+
+    /** The contact's most recent chat whose last inbound message is inside its channel's window. */
+    async checkChatWindow(input: ReminderKey & { at: string }): Promise<{ chatId: string; channel: string } | null> {
+      const company = await db.company.findUniqueOrThrow({ where: { id: input.companyId } });
+      const chats = await db.chat.findMany({
+        where: { companyId: input.companyId, contactId: input.contactId, open: true, lastInboundAt: { not: null } },
+        orderBy: { lastInboundAt: 'desc' },
+      });
+      const at = Date.parse(input.at);
+      for (const chat of chats) {
+        const windowHours = chat.channel === 'whatsapp' ? company.whatsappWindowHours : company.instagramWindowHours;
+        if (chat.lastInboundAt && at - chat.lastInboundAt.getTime() <= windowHours * 3_600_000) {
+          return { chatId: chat.id, channel: chat.channel };
+        }
+        // Only the last chat counts: an older chat is not the conversation the client is in.
+        break;
+      }
+      return null;
+    },
+
+    /** Sends through one route. Claims the ledger row first so a retry never sends twice. */
+    async dispatch(input: OccurrenceRef & { notificationId: string; route: DispatchRoute }): Promise<DispatchResult> {
+      const claimableFrom = input.route.kind === 'chat' ? ['pending'] : ['pending', 'fell-back'];
+      const claimedAs = `dispatching:${input.route.kind}`;
+      const before = await db.notification.findUniqueOrThrow({ where: { id: input.notificationId } });
+      const claim = claimableFrom.includes(before.status)
+        ? await db.notification.updateMany({ where: { id: input.notificationId, status: before.status }, data: { status: claimedAs } })
+        : { count: 0 };
+      if (claim.count === 0) return alreadyDispatched(db, input.notificationId, claimedAs);
+
+      const message = await composeMessage(db, input);
+      let result: DispatchResult;
+      try {
+        result = input.route.kind === 'chat' ? await sendViaChat(deps, input.route.chatId, message) : await sendViaRuleChannel(deps, message, input.notificationId);
+      } catch (error) {
+        // Nothing was sent: release the claim so Temporal's retry can try again.
+        await db.notification.update({ where: { id: input.notificationId }, data: { status: before.status } });
+        if (error instanceof DeliveryError) throw ApplicationFailure.retryable(error.message, 'TransientDeliveryError');
+        throw error;
+      }
+      await db.notification.update({
+        where: { id: input.notificationId },
+        data: {
+          status: result.status === 'fallback' ? 'fell-back' : result.status,
+          channel: result.channel ?? null,
+          sender: result.sender ?? null,
+          reason: result.reason ?? null,
+          providerMessageId: result.providerMessageId ?? null,
+          providerErrorCode: result.providerErrorCode ?? null,
+        },
+      });
+      return result;
+    },
+
+    /** Writes the outcome into the contact's feed (and, for chat sends, the chat and the open
+     * work orders' feeds). Idempotent per notification. */
+    async recordOutcome(input: OccurrenceRef & { notificationId: string; result: DispatchResult; fallbackReason?: string }): Promise<DeliveryOutcome> {
+      const { result } = input;
+      // Outcomes decided without a dispatch (a stale occurrence) are written here; dispatched
+      // ones were written by `dispatch` right after the provider answered.
+      await db.notification.updateMany({
+        where: { id: input.notificationId, status: 'pending' },
+        data: { status: result.status, reason: result.reason ?? null },
+      });
+      const notification = await db.notification.findUniqueOrThrow({ where: { id: input.notificationId } });
+      const already = await db.activityEntry.count({ where: { notificationId: input.notificationId } });
+      if (already === 0) {
+        const text = feedText(input.occurrenceDate, result, input.fallbackReason);
+        const base = {
+          companyId: input.companyId,
+          kind: `notification.${result.status}`,
+          text,
+          channel: result.channel ?? null,
+          sender: result.sender ?? null,
+          chatId: result.chatId ?? null,
+          notificationId: input.notificationId,
+        };
+        await db.$transaction(async (tx) => {
+          await tx.activityEntry.create({ data: { ...base, contactId: input.contactId } });
+          if (result.status === 'sent' && result.chatId) {
+            await tx.chatMessage.create({ data: { chatId: result.chatId, direction: 'outbound', text: result.text ?? '', providerMessageId: result.providerMessageId ?? null } });
+            const orders = await tx.workOrder.findMany({ where: { contactId: input.contactId, status: 'open' } });
+            for (const order of orders) await tx.activityEntry.create({ data: { ...base, workOrderId: order.id } });
+          }
+        });
+      }
+      return toOutcome(notification);
+    },
+  };
+}
+
+async function alreadyDispatched(db: Db, notificationId: string, claimedAs: string): Promise<DispatchResult> {
+  const row = await db.notification.findUniqueOrThrow({ where: { id: notificationId } });
+  if (row.status === claimedAs) {
+    // A previous attempt claimed the row and died before recording the answer: the provider may
+    // or may not have the message. Never risk a duplicate; record the uncertainty instead.
+    return { status: 'failed', reason: 'interrupted-during-dispatch', channel: row.channel ?? undefined };
+  }
+  return {
+    status: row.status === 'fell-back' ? 'fallback' : (row.status as DispatchResult['status']),
+    channel: row.channel ?? undefined,
+    sender: row.sender ?? undefined,
+    reason: row.reason ?? undefined,
+    providerMessageId: row.providerMessageId ?? undefined,
+  };
+}
+
+interface ComposedMessage {
+  contact: { id: string; name: string; phone: string | null; email: string | null; smsConsent: boolean; emailConsent: boolean };
+  rule: { channel: 'sms' | 'email'; mailboxId: string | null };
+  gatewayEmail: string;
+  subject: string;
+  body: string;
+  messageId: string;
+  companyId: string;
+}
+
+async function composeMessage(db: Db, ref: OccurrenceRef & { notificationId: string }): Promise<ComposedMessage> {
+  const rule = await db.notificationRule.findFirstOrThrow({ where: { id: ref.ruleId, companyId: ref.companyId }, include: { eventField: true, company: true } });
+  const contact = await db.contact.findFirstOrThrow({ where: { id: ref.contactId, companyId: ref.companyId } });
+  const eventDate = contactDateValue(contact.fields, rule.eventField.key) ?? ref.occurrenceDate;
+  const daysUntil = rule.daysInAdvance;
+  const variables = {
+    contactName: contact.name,
+    eventLabel: rule.eventField.label,
+    eventDate: ref.occurrenceDate || eventDate,
+    daysUntil,
+    companyName: rule.company.name,
+  };
+  return {
+    contact,
+    rule: { channel: rule.channel, mailboxId: rule.mailboxId },
+    gatewayEmail: rule.company.gatewayEmail,
+    subject: renderTemplate(rule.subjectTemplate ?? '{{eventLabel}}', variables),
+    body: renderTemplate(rule.bodyTemplate, variables),
+    // Deterministic per ledger row: a resend of the same occurrence is recognisable downstream.
+    messageId: `<notification-${ref.notificationId}@reminders.local>`,
+    companyId: ref.companyId,
+  };
+}
+
+async function sendViaChat(deps: DeliveryDeps, chatId: string, message: ComposedMessage): Promise<DispatchResult> {
+  const chat = await deps.db.chat.findUniqueOrThrow({ where: { id: chatId } });
+  const base = { channel: chat.channel, chatId: chat.id, text: message.body, sender: chat.channel };
+  try {
+    if (chat.channel === 'whatsapp') {
+      if (!deps.ports.whatsapp) return { ...base, status: 'fallback', reason: 'whatsapp-not-configured' };
+      const sent = await deps.ports.whatsapp.sendWhatsApp({ to: chat.address, body: message.body });
+      return { ...base, status: 'sent', providerMessageId: sent.providerMessageId };
+    }
+    if (!deps.ports.instagram) return { ...base, status: 'fallback', reason: 'instagram-not-configured' };
+    const sent = await deps.ports.instagram.sendInstagram({ recipientId: chat.address, text: message.body });
+    return { ...base, status: 'sent', providerMessageId: sent.providerMessageId };
+  } catch (error) {
+    if (error instanceof DeliveryError && error.kind !== 'transient') {
+      // Any chat failure that a retry cannot fix falls back to the rule's channel.
+      return { ...base, status: 'fallback', reason: `${chat.channel}-${error.kind}${error.code ? ` (${error.code})` : ''}`, providerErrorCode: error.code };
+    }
+    throw error;
+  }
+}
+
+async function sendViaRuleChannel(deps: DeliveryDeps, message: ComposedMessage, notificationId: string): Promise<DispatchResult> {
+  const { contact } = message;
+  if (message.rule.channel === 'sms') {
+    const base = { channel: 'sms', text: message.body };
+    if (!contact.smsConsent) return { ...base, status: 'skipped', reason: 'no-sms-consent' };
+    if (!contact.phone) return { ...base, status: 'skipped', reason: 'no-phone' };
+    if (!deps.ports.sms) return { ...base, status: 'failed', reason: 'sms-not-configured' };
+    try {
+      const sent = await deps.ports.sms.sendSms({ to: contact.phone, body: message.body, statusCallbackUrl: callbackUrl(deps, 'twilio/status') });
+      return { ...base, status: 'sent', providerMessageId: sent.providerMessageId };
+    } catch (error) {
+      if (error instanceof DeliveryError && error.kind === 'opted-out') {
+        await deps.db.contact.update({ where: { id: contact.id }, data: { smsConsent: false } });
+      }
+      return permanentFailure(base, error);
+    }
+  }
+
+  const base = { channel: 'email', text: message.body };
+  if (!contact.emailConsent) return { ...base, status: 'skipped', reason: 'no-email-consent' };
+  if (!contact.email) return { ...base, status: 'skipped', reason: 'no-email-address' };
+  if (!deps.ports.email) return { ...base, status: 'failed', reason: 'email-not-configured' };
+  const mailbox = message.rule.mailboxId ? await deps.db.mailbox.findUnique({ where: { id: message.rule.mailboxId } }) : null;
+  const from = mailbox?.address ?? message.gatewayEmail;
+  const unsubscribe = callbackUrl(deps, `unsubscribe/${notificationId}`);
+  try {
+    const sent = await deps.ports.email.sendEmail({
+      from,
+      to: contact.email,
+      subject: message.subject,
+      text: message.body,
+      messageId: message.messageId,
+      headers:
+        !mailbox && unsubscribe
+          ? { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' }
+          : undefined,
+      smtp: mailbox
+        ? { host: mailbox.smtpHost, port: mailbox.smtpPort, secure: mailbox.smtpSecure, user: mailbox.smtpUser, password: decryptSecret(mailbox.smtpPasswordEncrypted, requireKey(deps)) }
+        : undefined,
+    });
+    return { ...base, sender: from, status: 'sent', providerMessageId: sent.providerMessageId };
+  } catch (error) {
+    return permanentFailure({ ...base, sender: from }, error);
+  }
+}
+
+function requireKey(deps: DeliveryDeps): Buffer {
+  if (!deps.mailboxSecretKey) throw ApplicationFailure.nonRetryable('MAILBOX_SECRET_KEY is not configured', 'ConfigurationError');
+  return deps.mailboxSecretKey;
+}
+
+function permanentFailure(base: Partial<DispatchResult>, error: unknown): DispatchResult {
+  if (error instanceof DeliveryError && error.kind !== 'transient') {
+    return { ...base, status: 'failed', reason: `${error.provider}-${error.kind}`, providerErrorCode: error.code };
+  }
+  throw error;
+}
+
+function callbackUrl(deps: DeliveryDeps, path: string): string | undefined {
+  return deps.publicBaseUrl ? `${deps.publicBaseUrl.replace(/\/$/, '')}/webhooks/${path}` : undefined;
+}
+
+function feedText(occurrenceDate: string, result: DispatchResult, fallbackReason?: string): string {
+  const via = result.channel ? ` via ${result.channel}` : '';
+  const fellBack = fallbackReason ? ` (chat not used: ${fallbackReason})` : '';
+  switch (result.status) {
+    case 'sent':
+      return `Reminder for ${occurrenceDate} sent${via}${fellBack}: ${result.text ?? ''}`;
+    case 'skipped':
+      return `Reminder for ${occurrenceDate} skipped${via}: ${result.reason ?? 'unknown reason'}${fellBack}`;
+    default:
+      return `Reminder for ${occurrenceDate} failed${via}: ${result.reason ?? 'unknown reason'}${result.providerErrorCode ? ` [code ${result.providerErrorCode}]` : ''}${fellBack}`;
+  }
+}
+
+function toOutcome(row: { status: string; channel: string | null; reason: string | null; providerMessageId: string | null; occurrenceDate: string }): DeliveryOutcome {
+  const status = row.status === 'skipped' ? 'skipped' : row.status === 'failed' || row.status === 'undelivered' ? 'failed' : 'sent';
+  return {
+    status,
+    occurrenceDate: row.occurrenceDate,
+    ...(row.channel ? { channel: row.channel } : {}),
+    ...(row.reason ? { reason: row.reason } : {}),
+    ...(row.providerMessageId ? { providerMessageId: row.providerMessageId } : {}),
+  };
+}

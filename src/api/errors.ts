@@ -1,0 +1,64 @@
+// One error body shape for the whole API: { error: { code, message, details? } }.
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { ZodError } from 'zod';
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+export const badRequest = (message: string, details?: unknown) => new HttpError(400, 'bad_request', message, details);
+export const notFound = (what: string) => new HttpError(404, 'not_found', `${what} not found`);
+export const forbidden = (message: string) => new HttpError(403, 'forbidden', message);
+export const conflict = (message: string, details?: unknown) => new HttpError(409, 'conflict', message, details);
+export const unprocessable = (message: string, details?: unknown) => new HttpError(422, 'unprocessable', message, details);
+
+export function zodDetails(error: ZodError, location: string) {
+  return error.issues.map((issue) => ({ path: [location, ...issue.path].join('.'), message: issue.message, code: issue.code }));
+}
+
+export const notFoundHandler: RequestHandler = (req, _res, next) => {
+  next(new HttpError(404, 'not_found', `No route for ${req.method} ${req.path}`));
+};
+
+interface ErrorHandlerOptions {
+  exposeStack: boolean;
+  log: (message: string, fields: Record<string, unknown>) => void;
+}
+
+export function errorHandler(options: ErrorHandlerOptions): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const { status, body } = toResponse(err);
+    if (status >= 500) {
+      options.log('request failed', { method: req.method, path: req.path, error: err instanceof Error ? err.message : String(err) });
+      if (options.exposeStack && err instanceof Error) (body.error as Record<string, unknown>).stack = err.stack;
+    }
+    res.status(status).json(body);
+  };
+}
+
+function toResponse(err: unknown): { status: number; body: { error: Record<string, unknown> } } {
+  if (err instanceof HttpError) {
+    return { status: err.status, body: { error: withDetails({ code: err.code, message: err.message }, err.details) } };
+  }
+  // Body-parser errors: malformed JSON, payload too large, wrong charset.
+  const e = err as { status?: number; statusCode?: number; type?: string; message?: string };
+  const status = e.status ?? e.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const code = e.type === 'entity.parse.failed' ? 'invalid_json' : e.type === 'entity.too.large' ? 'payload_too_large' : 'bad_request';
+    const message = e.type === 'entity.parse.failed' ? 'Request body is not valid JSON' : (e.message ?? 'Bad request');
+    return { status, body: { error: { code, message } } };
+  }
+  return { status: 500, body: { error: { code: 'internal', message: 'Internal server error' } } };
+}
+
+function withDetails(error: Record<string, unknown>, details: unknown) {
+  return details === undefined ? error : { ...error, details };
+}

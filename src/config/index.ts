@@ -1,0 +1,76 @@
+// The one place that reads process.env. Every setting is validated here, so a wrong value stops
+// the process at start with a message naming the variable, never later in the middle of a send.
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(1).max(65535);
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const hostPort = z
+  .string()
+  .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port, e.g. localhost:7233');
+const postgresUrl = z
+  .string()
+  .url('must be a URL')
+  .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must start with postgresql:// or postgres://');
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  API_HOST: z.string().min(1).default('127.0.0.1'),
+  API_PORT: port.default(3000),
+  PUBLIC_BASE_URL: z.string().url('must be a URL').optional(),
+  DATA_DIR: z.string().min(1).default('data'),
+  DATABASE_URL: postgresUrl.optional(),
+  TEMPORAL_ADDRESS: hostPort.optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('reminders'),
+  TEMPORAL_DEV_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+  TEMPORAL_TEST_SERVER_PATH: z.string().min(1).optional(),
+  TEMPORAL_CACHE_DIR: z.string().min(1).optional(),
+  MAILBOX_SECRET_KEY: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters (a 256-bit key)')
+    .optional(),
+  TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be an account SID (AC + 32 hex)').optional(),
+  TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
+  TWILIO_SMS_FROM: z.string().regex(/^(\+[1-9]\d{6,14}|MG[0-9a-fA-F]{32})$/, 'must be an E.164 number or a Messaging Service SID').optional(),
+  TWILIO_WHATSAPP_FROM: z.string().regex(/^(whatsapp:)?\+[1-9]\d{6,14}$/, 'must be an E.164 number').optional(),
+  TWILIO_API_BASE_URL: z.string().url('must be a URL').optional(),
+  INSTAGRAM_ACCOUNT_ID: z.string().regex(/^\d+$/, 'must be the numeric Instagram account id').optional(),
+  INSTAGRAM_PAGE_ACCESS_TOKEN: z.string().min(1).optional(),
+  INSTAGRAM_APP_SECRET: z.string().min(1).optional(),
+  INSTAGRAM_VERIFY_TOKEN: z.string().min(1).optional(),
+  INSTAGRAM_GRAPH_BASE_URL: z.string().url('must be a URL').optional(),
+  SMTP_HOST: z.string().min(1).optional(),
+  SMTP_PORT: port.default(587),
+  SMTP_SECURE: bool.default(false),
+  SMTP_USER: z.string().min(1).optional(),
+  SMTP_PASSWORD: z.string().min(1).optional(),
+  BOOTSTRAP_COMPANY_NAME: z.string().min(1).default('My company'),
+  BOOTSTRAP_TIME_ZONE: z.string().min(1).default('UTC'),
+  PRINT_STACK_TRACES: bool.optional(),
+});
+
+export type Config = z.infer<typeof schema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment (process.env by default); throws ConfigError naming each bad key. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings mean "unset" (as docker-compose and .env files often write them).
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = schema.safeParse(present);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  return result.data;
+}
+
+/** The keys this service reads, for documentation checks (.env.example must list each). */
+export const CONFIG_KEYS = Object.keys(schema.shape) as Array<keyof Config>;

@@ -1,0 +1,14 @@
+// Wire names shared by the API, the worker and the workflows. Changing any of these strands
+// running workflows, so they are versioned by hand, never renamed casually.
+
+/** Workflow ID of the reminder for one (rule, contact) pair: stable, so starts are idempotent. */
+export function reminderWorkflowId(ruleId: string, contactId: string): string {
+  return `reminder:${ruleId}:${contactId}`;
+}
+
+/** Workflow ID of the fan-out that starts/cancels every reminder of one rule. */
+export function ruleFanOutWorkflowId(ruleId: string): string {
+  return `rule-fanout:${ruleId}`;
+}
+
+export const REMINDER_WORKFLOW_TYPE = 'reminderWorkflow';

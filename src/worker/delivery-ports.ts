@@ -1,0 +1,39 @@
+// Chooses the provider adapters from the config. A channel whose credentials are not
+// configured has no adapter; sends on it are recorded as failed ("…-not-configured").
+import type { DeliveryPorts } from '../activities';
+import type { Config } from '../config';
+import { createInstagramMessaging } from '../delivery/instagram-adapter';
+import { createSmtpEmailSender } from '../delivery/smtp-adapter';
+import { createTwilioMessaging } from '../delivery/twilio-adapter';
+
+export function buildDeliveryPorts(config: Config): DeliveryPorts {
+  const ports: DeliveryPorts = {};
+  if (config.TWILIO_ACCOUNT_SID && config.TWILIO_AUTH_TOKEN) {
+    const twilio = createTwilioMessaging({
+      accountSid: config.TWILIO_ACCOUNT_SID,
+      authToken: config.TWILIO_AUTH_TOKEN,
+      smsFrom: config.TWILIO_SMS_FROM ?? '',
+      whatsappFrom: config.TWILIO_WHATSAPP_FROM ?? '',
+      baseUrl: config.TWILIO_API_BASE_URL,
+    });
+    if (config.TWILIO_SMS_FROM) ports.sms = twilio;
+    if (config.TWILIO_WHATSAPP_FROM) ports.whatsapp = twilio;
+  }
+  if (config.INSTAGRAM_ACCOUNT_ID && config.INSTAGRAM_PAGE_ACCESS_TOKEN) {
+    ports.instagram = createInstagramMessaging({
+      igUserId: config.INSTAGRAM_ACCOUNT_ID,
+      pageAccessToken: config.INSTAGRAM_PAGE_ACCESS_TOKEN,
+      graphBaseUrl: config.INSTAGRAM_GRAPH_BASE_URL,
+    });
+  }
+  if (config.SMTP_HOST) {
+    ports.email = createSmtpEmailSender({
+      gateway: { host: config.SMTP_HOST, port: config.SMTP_PORT, secure: config.SMTP_SECURE, user: config.SMTP_USER, password: config.SMTP_PASSWORD },
+    });
+  }
+  return ports;
+}
+
+export function mailboxKey(config: Config): Buffer | undefined {
+  return config.MAILBOX_SECRET_KEY ? Buffer.from(config.MAILBOX_SECRET_KEY, 'hex') : undefined;
+}

@@ -1,0 +1,117 @@
+// One durable reminder per (rule, contact): plan the next send, sleep until it (moving the
+// timer when a change arrives), deliver, then continue-as-new for the next occurrence.
+import {
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import { classifyLateFire, nextSend } from '../calendar/schedule';
+import { NextSendAtAttr } from '../temporal/search-attributes';
+import type { DeliveryOutcome, ReminderKey, ReminderState } from '../reminders/types';
+import { dbActivities, dispatchActivities } from './activity-proxies';
+
+/** Wire name `reminderChanged`: the rule, the contact or the company changed; re-plan. */
+export const reminderChangedSignal = defineSignal('reminderChanged');
+/** Wire name `reminderState`: next send, occurrence and last outcome. */
+export const reminderStateQuery = defineQuery<ReminderState>('reminderState');
+
+export interface ReminderInput extends ReminderKey {
+  /** The last occurrence handled, so the next plan starts after it. */
+  lastOccurrenceDate?: string;
+  lastSendAt?: string;
+  lastOutcome?: DeliveryOutcome;
+}
+
+const MINUTE_MS = 60_000;
+
+export async function reminderWorkflow(input: ReminderInput): Promise<ReminderState> {
+  const key: ReminderKey = { companyId: input.companyId, ruleId: input.ruleId, contactId: input.contactId };
+  const state: ReminderState = { phase: 'planning', lastOutcome: input.lastOutcome };
+  let changed = false;
+  setHandler(reminderChangedSignal, () => {
+    changed = true;
+  });
+  setHandler(reminderStateQuery, () => state);
+
+  for (;;) {
+    changed = false;
+    state.phase = 'planning';
+    const plan = await dbActivities.loadReminderPlan(key);
+    if (!plan.active) return end(state, plan.reason);
+    // Shown in the Temporal UI's "current details" of the workflow.
+    setCurrentDetails(plan.description);
+
+    // Never plan the occurrence just handled again: start one minute after its send instant.
+    const notBefore = input.lastSendAt ? Date.parse(input.lastSendAt) + MINUTE_MS : 0;
+    const next = nextSend({ ...plan.schedule, now: Math.max(Date.now(), notBefore) });
+    if (!next.ok) return end(state, next.reason);
+
+    Object.assign(state, {
+      phase: 'sleeping',
+      nextSendAt: next.sendAt.toISOString(),
+      nextSendAtLocal: next.sendAtLocal,
+      occurrenceDate: next.occurrenceDate,
+    });
+    upsertSearchAttributes([{ key: NextSendAtAttr, value: next.sendAt }]);
+    setCurrentDetails(`${plan.description}: next send ${next.sendAtLocal} for the occurrence on ${next.occurrenceDate}`);
+
+    const interrupted = await condition(() => changed, Math.max(next.sendAt.getTime() - Date.now(), 0));
+    if (interrupted) continue;
+
+    state.phase = 'delivering';
+    const outcome = await deliver({
+      ...key,
+      occurrenceDate: next.occurrenceDate,
+      scheduledFor: next.sendAt.toISOString(),
+      stale: classifyLateFire(next.sendAt, new Date(Date.now()), plan.graceMs) === 'stale',
+    });
+    // A fresh run per occurrence keeps the history a few dozen events long, forever.
+    return continueAsNew<typeof reminderWorkflow>({
+      ...key,
+      lastOccurrenceDate: next.occurrenceDate,
+      lastSendAt: next.sendAt.toISOString(),
+      lastOutcome: outcome,
+    });
+  }
+
+  function end(s: ReminderState, reason: string): ReminderState {
+    setCurrentDetails(`ended: ${reason}`);
+    s.phase = 'ended';
+    s.endReason = reason;
+    delete s.nextSendAt;
+    delete s.nextSendAtLocal;
+    return s;
+  }
+}
+
+/** Ledger first, then last chat (if the rule asks and a window is open), then the rule's
+ * channel, then the feeds. */
+async function deliver(occ: ReminderKey & { occurrenceDate: string; scheduledFor: string; stale: boolean }): Promise<DeliveryOutcome> {
+  const { occurrenceDate, scheduledFor, stale, ...key } = occ;
+  const ref = { ...key, occurrenceDate, scheduledFor };
+  const ledger = await dbActivities.beginDelivery(ref);
+  if (ledger.existingOutcome) return ledger.existingOutcome;
+  if (stale) {
+    return dbActivities.recordOutcome({ ...ref, notificationId: ledger.notificationId, result: { status: 'skipped', reason: 'stale' } });
+  }
+
+  let fallbackReason: string | undefined;
+  if (ledger.tryLastChatFirst) {
+    const chat = await dbActivities.checkChatWindow({ ...key, at: new Date(Date.now()).toISOString() });
+    if (chat) {
+      const viaChat = await dispatchActivities.dispatch({ ...ref, notificationId: ledger.notificationId, route: { kind: 'chat', chatId: chat.chatId } });
+      if (viaChat.status !== 'fallback') {
+        return dbActivities.recordOutcome({ ...ref, notificationId: ledger.notificationId, result: viaChat });
+      }
+      fallbackReason = viaChat.reason;
+    } else {
+      fallbackReason = 'no-open-chat';
+    }
+  }
+  const result = await dispatchActivities.dispatch({ ...ref, notificationId: ledger.notificationId, route: { kind: 'rule-channel' } });
+  return dbActivities.recordOutcome({ ...ref, notificationId: ledger.notificationId, result, fallbackReason });
+}

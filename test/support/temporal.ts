@@ -1,0 +1,20 @@
+// Temporal's time-skipping test server (the Java test server provisioned from Maven Central),
+// handed to the SDK as an existing binary, plus one workflow bundle per test file.
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { registerSearchAttributes } from '../../src/temporal/register-search-attributes';
+import { testConfig } from './engines';
+
+export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const path = testConfig().TEMPORAL_TEST_SERVER_PATH;
+  if (!path) throw new Error('TEMPORAL_TEST_SERVER_PATH is not set: run the tests through `npm test`');
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
+  await registerSearchAttributes(env.connection, 'default');
+  return env;
+}
+
+export async function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietLogger });
+}
+
+const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never;
