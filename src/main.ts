@@ -9,7 +9,9 @@ import { publicBaseUrl, runMain } from './process';
 import { createLogger } from './logger';
 import { startServices } from './services';
 import { connectTemporalClient } from './temporal/connection';
-import { buildDeliveryPorts, mailboxKey } from './worker/delivery-ports';
+import { buildDeliveryPorts, embeddedMailboxKey, mailboxKey } from './worker/delivery-ports';
+import { createTemporalScheduler } from './temporal/reminder-scheduler';
+import { webhooksFromConfig } from './api/webhooks/from-config';
 import { createReminderWorker } from './worker/worker';
 import { onShutdown } from './shutdown';
 
@@ -18,19 +20,29 @@ async function main(config: Config): Promise<void> {
   const services = await startServices(config, logger);
   const { db } = services.database;
 
+  const mailboxSecretKey = mailboxKey(config) ?? embeddedMailboxKey(config.DATA_DIR);
   const temporal = await connectTemporalClient(services.temporalAddress, config.TEMPORAL_NAMESPACE);
   const workerConnection = await NativeConnection.connect({ address: services.temporalAddress });
   const worker = await createReminderWorker({
     connection: workerConnection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    deps: { db, ports: buildDeliveryPorts(config), publicBaseUrl: publicBaseUrl(config), mailboxSecretKey: mailboxKey(config) },
+    deps: {
+      db,
+      ports: buildDeliveryPorts(config),
+      publicBaseUrl: publicBaseUrl(config),
+      mailboxSecretKey,
+      temporal: { client: temporal.client, taskQueue: config.TEMPORAL_TASK_QUEUE },
+    },
   });
   const workerRun = worker.run();
 
   const app = createApp({
     db,
     logger,
+    scheduler: createTemporalScheduler({ db, client: temporal.client, taskQueue: config.TEMPORAL_TASK_QUEUE }),
+    mailboxSecretKey,
+    publicRouters: [webhooksFromConfig(config, db, logger)],
     exposeStackTraces: config.NODE_ENV === 'development' && config.PRINT_STACK_TRACES === true,
     health: { database: async () => void (await db.$queryRaw`SELECT 1`), temporal: temporal.check },
   });

@@ -6,7 +6,7 @@ import type { Db } from '../db/client';
 import { DeliveryError, type EmailSender, type InstagramSender, type SmsSender, type WhatsAppSender } from '../delivery/ports';
 import { decryptSecret } from '../security/secret-box';
 import { renderTemplate } from '../templates/message-template';
-import { contactDateValue } from '../reminders/contact-date';
+import { templateVariables } from '../reminders/plan-inputs';
 import type { DeliveryOutcome, OccurrenceRef, ReminderKey } from '../reminders/types';
 
 export interface DeliveryPorts {
@@ -127,7 +127,8 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
         data: { status: result.status, reason: result.reason ?? null },
       });
       const notification = await db.notification.findUniqueOrThrow({ where: { id: input.notificationId } });
-      const already = await db.activityEntry.count({ where: { notificationId: input.notificationId } });
+      // Only our own outcome entries count: webhook entries (delivery failures) may come first.
+      const already = await db.activityEntry.count({ where: { notificationId: input.notificationId, kind: { startsWith: 'notification.' } } });
       if (already === 0) {
         const text = feedText(input.occurrenceDate, result, input.fallbackReason);
         const base = {
@@ -182,15 +183,7 @@ interface ComposedMessage {
 async function composeMessage(db: Db, ref: OccurrenceRef & { notificationId: string }): Promise<ComposedMessage> {
   const rule = await db.notificationRule.findFirstOrThrow({ where: { id: ref.ruleId, companyId: ref.companyId }, include: { eventField: true, company: true } });
   const contact = await db.contact.findFirstOrThrow({ where: { id: ref.contactId, companyId: ref.companyId } });
-  const eventDate = contactDateValue(contact.fields, rule.eventField.key) ?? ref.occurrenceDate;
-  const daysUntil = rule.daysInAdvance;
-  const variables = {
-    contactName: contact.name,
-    eventLabel: rule.eventField.label,
-    eventDate: ref.occurrenceDate || eventDate,
-    daysUntil,
-    companyName: rule.company.name,
-  };
+  const variables = templateVariables(rule, rule.company, contact, ref.occurrenceDate);
   return {
     contact,
     rule: { channel: rule.channel, mailboxId: rule.mailboxId },
@@ -209,7 +202,7 @@ async function sendViaChat(deps: DeliveryDeps, chatId: string, message: Composed
   try {
     if (chat.channel === 'whatsapp') {
       if (!deps.ports.whatsapp) return { ...base, status: 'fallback', reason: 'whatsapp-not-configured' };
-      const sent = await deps.ports.whatsapp.sendWhatsApp({ to: chat.address, body: message.body });
+      const sent = await deps.ports.whatsapp.sendWhatsApp({ to: chat.address, body: message.body, statusCallbackUrl: callbackUrl(deps, 'twilio/status') });
       return { ...base, status: 'sent', providerMessageId: sent.providerMessageId };
     }
     if (!deps.ports.instagram) return { ...base, status: 'fallback', reason: 'instagram-not-configured' };

@@ -48,6 +48,13 @@ function toResponse(err: unknown): { status: number; body: { error: Record<strin
   if (err instanceof HttpError) {
     return { status: err.status, body: { error: withDetails({ code: err.code, message: err.message }, err.details) } };
   }
+  const prismaCode = (err as { code?: unknown; name?: string }).code;
+  if (typeof prismaCode === 'string' && /^P\d{4}$/.test(prismaCode)) {
+    // Unique key taken (P2002) or a referenced row in use (P2003): a conflict with existing data.
+    if (prismaCode === 'P2002') return { status: 409, body: { error: { code: 'conflict', message: 'A record with the same unique values already exists' } } };
+    if (prismaCode === 'P2003') return { status: 409, body: { error: { code: 'conflict', message: 'The record is referenced by other data' } } };
+    if (prismaCode === 'P2025') return { status: 404, body: { error: { code: 'not_found', message: 'Record not found' } } };
+  }
   // Body-parser errors: malformed JSON, payload too large, wrong charset.
   const e = err as { status?: number; statusCode?: number; type?: string; message?: string };
   const status = e.status ?? e.statusCode;

@@ -5,7 +5,10 @@ import { createLogger } from '../logger';
 import { requireExternalServices, runMain } from '../process';
 import { onShutdown } from '../shutdown';
 import { connectTemporalClient } from '../temporal/connection';
+import { createTemporalScheduler } from '../temporal/reminder-scheduler';
+import { mailboxKey } from '../worker/delivery-ports';
 import { createApp } from './app';
+import { webhooksFromConfig } from './webhooks/from-config';
 import { listen } from './listen';
 
 async function main(config: Config): Promise<void> {
@@ -17,6 +20,9 @@ async function main(config: Config): Promise<void> {
   const app = createApp({
     db,
     logger,
+    scheduler: createTemporalScheduler({ db, client: temporal.client, taskQueue: config.TEMPORAL_TASK_QUEUE }),
+    mailboxSecretKey: mailboxKey(config),
+    publicRouters: [webhooksFromConfig(config, db, logger)],
     health: { database: async () => void (await db.$queryRaw`SELECT 1`), temporal: temporal.check },
   });
   const server = await listen(app, config.API_HOST, config.API_PORT);

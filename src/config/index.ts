@@ -12,6 +12,8 @@ const postgresUrl = z
   .url('must be a URL')
   .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must start with postgresql:// or postgres://');
 
+const perMinute = z.coerce.number().positive('must be a positive number of messages per minute');
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
@@ -47,6 +49,12 @@ const schema = z.object({
   SMTP_SECURE: bool.default(false),
   SMTP_USER: z.string().min(1).optional(),
   SMTP_PASSWORD: z.string().min(1).optional(),
+  RATE_LIMIT_SMS_PER_MINUTE: perMinute.default(600),
+  RATE_LIMIT_WHATSAPP_PER_MINUTE: perMinute.default(60),
+  RATE_LIMIT_INSTAGRAM_PER_MINUTE: perMinute.default(60),
+  RATE_LIMIT_EMAIL_PER_MINUTE: perMinute.default(600),
+  // Must stay well below the dispatch activity's 1-minute start-to-close timeout.
+  RATE_LIMIT_MAX_WAIT_SECONDS: z.coerce.number().min(0).max(45).default(10),
   BOOTSTRAP_COMPANY_NAME: z.string().min(1).default('My company'),
   BOOTSTRAP_TIME_ZONE: z.string().min(1).default('UTC'),
   PRINT_STACK_TRACES: bool.optional(),

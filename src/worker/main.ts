@@ -7,17 +7,20 @@ import { publicBaseUrl, requireExternalServices, runMain } from '../process';
 import { onShutdown } from '../shutdown';
 import { buildDeliveryPorts, mailboxKey } from './delivery-ports';
 import { createReminderWorker } from './worker';
+import { connectTemporalClient } from '../temporal/connection';
 
 async function main(config: Config): Promise<void> {
   const { databaseUrl, temporalAddress } = requireExternalServices(config, 'npm run worker');
   const logger = createLogger(config.LOG_LEVEL);
   const database = await openDatabase({ databaseUrl, dataDir: config.DATA_DIR });
   const connection = await NativeConnection.connect({ address: temporalAddress });
+  const temporal = await connectTemporalClient(temporalAddress, config.TEMPORAL_NAMESPACE);
   const worker = await createReminderWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    deps: { db: database.db, ports: buildDeliveryPorts(config), publicBaseUrl: publicBaseUrl(config), mailboxSecretKey: mailboxKey(config) },
+    deps: { db: database.db, ports: buildDeliveryPorts(config), publicBaseUrl: publicBaseUrl(config), mailboxSecretKey: mailboxKey(config),
+      temporal: { client: temporal.client, taskQueue: config.TEMPORAL_TASK_QUEUE } },
   });
   const running = worker.run();
   logger.info('worker running', { taskQueue: config.TEMPORAL_TASK_QUEUE });
@@ -26,6 +29,7 @@ async function main(config: Config): Promise<void> {
     if (worker.getState() === 'RUNNING') worker.shutdown();
     await running;
     await connection.close();
+    await temporal.close();
     await database.close();
   });
 }

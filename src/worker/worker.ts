@@ -1,12 +1,12 @@
 // Builds the reminder worker: the workflow bundle plus activities wired to their dependencies.
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createReminderActivities, type DeliveryDeps } from '../activities';
+import { createReminderActivities, type ActivityDeps } from '../activities';
 
 export interface ReminderWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  deps: DeliveryDeps;
+  deps: ActivityDeps;
   /** A prebuilt bundle (tests bundle once per file); otherwise the worker bundles src/workflows. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { createApp } from '../../src/api/app';
 import { silentLogger } from '../../src/logger';
+import { recordingScheduler } from '../support/recording-scheduler';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 let testDb: TestDatabase;
@@ -11,7 +12,7 @@ afterAll(() => testDb.close());
 
 function appWith(temporal: () => Promise<void>) {
   const { db } = testDb;
-  return createApp({ db, logger: silentLogger, health: { database: async () => void (await db.$queryRaw`SELECT 1`), temporal } });
+  return createApp({ db, logger: silentLogger, scheduler: recordingScheduler(), health: { database: async () => void (await db.$queryRaw`SELECT 1`), temporal } });
 }
 
 test('GET /health is 200 when the database and Temporal answer', async () => {

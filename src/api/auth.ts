@@ -1,0 +1,27 @@
+// Bearer API keys. Requests act as the key's user, inside that user's company.
+import type { RequestHandler } from 'express';
+import type { Db } from '../db/client';
+import { hashApiKey } from '../security/api-keys';
+import { HttpError } from './errors';
+
+export interface AuthContext {
+  userId: string;
+  companyId: string;
+  isAdmin: boolean;
+}
+
+export function requireApiKey(db: Db): RequestHandler {
+  return async (req, res, next) => {
+    const header = req.get('authorization') ?? '';
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match) return next(unauthorized('Send the API key as "Authorization: Bearer <key>"'));
+    const key = await db.apiKey.findUnique({ where: { keyHash: hashApiKey(match[1]!) }, include: { user: true } });
+    if (!key || key.revokedAt) return next(unauthorized('The API key is not valid'));
+    res.locals.auth = { userId: key.userId, companyId: key.user.companyId, isAdmin: key.user.isAdmin } satisfies AuthContext;
+    next();
+  };
+}
+
+function unauthorized(message: string): HttpError {
+  return new HttpError(401, 'unauthorized', message);
+}

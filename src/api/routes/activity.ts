@@ -1,0 +1,80 @@
+// Activity feeds (contact and work order) and the delivery ledger, newest first.
+import { z } from 'zod';
+import { notFound } from '../errors';
+import { addRoute } from '../routing';
+import { idParams, page, pagingQuery, uuid } from '../schemas';
+import type { RouteDeps } from './deps';
+
+const activitySchema = z.object({
+  id: z.string(), kind: z.string(), text: z.string(), channel: z.string().nullable(), sender: z.string().nullable(),
+  chatId: z.string().nullable(), chatLink: z.string().nullable(), notificationId: z.string().nullable(), createdAt: z.string(),
+});
+
+const notificationSchema = z.object({
+  id: z.string(), ruleId: z.string(), contactId: z.string(), occurrenceDate: z.string(), scheduledFor: z.string(), status: z.string(),
+  channel: z.string().nullable(), sender: z.string().nullable(), reason: z.string().nullable(),
+  providerMessageId: z.string().nullable(), providerErrorCode: z.string().nullable(), createdAt: z.string(), updatedAt: z.string(),
+});
+
+export function activityRoutes({ router, registry, db }: RouteDeps): void {
+  const feed = async (where: { contactId: string } | { workOrderId: string }, query: { limit: number; offset: number }) => {
+    const [items, total] = await Promise.all([
+      db.activityEntry.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: query.limit, skip: query.offset }),
+      db.activityEntry.count({ where }),
+    ]);
+    return { items: items.map(toActivity), total, limit: query.limit, offset: query.offset };
+  };
+
+  addRoute(router, registry, {
+    method: 'get', path: '/v1/contacts/:id/activity', tag: 'Activity', summary: 'The contact\'s activity feed, newest first',
+    params: idParams, query: pagingQuery, response: page(activitySchema),
+    handler: async ({ auth, params, query }) => {
+      if (!(await db.contact.count({ where: { id: params.id, companyId: auth.companyId } }))) throw notFound('Contact');
+      return feed({ contactId: params.id }, query);
+    },
+  });
+
+  addRoute(router, registry, {
+    method: 'get', path: '/v1/work-orders/:id/activity', tag: 'Activity', summary: 'The work order\'s activity feed, newest first',
+    params: idParams, query: pagingQuery, response: page(activitySchema),
+    handler: async ({ auth, params, query }) => {
+      if (!(await db.workOrder.count({ where: { id: params.id, companyId: auth.companyId } }))) throw notFound('Work order');
+      return feed({ workOrderId: params.id }, query);
+    },
+  });
+
+  addRoute(router, registry, {
+    method: 'get', path: '/v1/notifications', tag: 'Activity', summary: 'The delivery ledger (filter by rule, contact, status)',
+    query: pagingQuery.extend({ ruleId: uuid.optional(), contactId: uuid.optional(), status: z.string().max(40).optional() }),
+    response: page(notificationSchema),
+    handler: async ({ auth, query }) => {
+      const where = {
+        companyId: auth.companyId,
+        ...(query.ruleId ? { ruleId: query.ruleId } : {}),
+        ...(query.contactId ? { contactId: query.contactId } : {}),
+        ...(query.status ? { status: query.status } : {}),
+      };
+      const [items, total] = await Promise.all([
+        db.notification.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: query.limit, skip: query.offset }),
+        db.notification.count({ where }),
+      ]);
+      return {
+        items: items.map((n) => ({
+          id: n.id, ruleId: n.ruleId, contactId: n.contactId, occurrenceDate: n.occurrenceDate, scheduledFor: n.scheduledFor.toISOString(),
+          status: n.status, channel: n.channel, sender: n.sender, reason: n.reason, providerMessageId: n.providerMessageId,
+          providerErrorCode: n.providerErrorCode, createdAt: n.createdAt.toISOString(), updatedAt: n.updatedAt.toISOString(),
+        })),
+        total, limit: query.limit, offset: query.offset,
+      };
+    },
+  });
+}
+
+function toActivity(a: { id: string; kind: string; text: string; channel: string | null; sender: string | null; chatId: string | null; notificationId: string | null; createdAt: Date }) {
+  return {
+    id: a.id, kind: a.kind, text: a.text, channel: a.channel, sender: a.sender, chatId: a.chatId,
+    // The channel name in the feed links to the chat.
+    chatLink: a.chatId ? `/v1/chats/${a.chatId}` : null,
+    notificationId: a.notificationId, createdAt: a.createdAt.toISOString(),
+  };
+}

@@ -1,0 +1,125 @@
+// Contacts (people and organizations, clients and employees) with their form values.
+import { z } from 'zod';
+import type { Contact } from '../../generated/prisma/client';
+import { checkFieldValues, mergeFieldValues } from '../contact-values';
+import { notFound } from '../errors';
+import { addRoute } from '../routing';
+import { contactKind, contactRole, e164, email, idParams, page, pagingQuery } from '../schemas';
+import type { RouteDeps } from './deps';
+
+export const contactSchema = z.object({
+  id: z.string(),
+  kind: contactKind,
+  role: contactRole,
+  name: z.string(),
+  phone: z.string().nullable(),
+  email: z.string().nullable(),
+  smsConsent: z.boolean(),
+  emailConsent: z.boolean(),
+  fields: z.record(z.string(), z.unknown()),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+const fieldValues = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]));
+
+const contactCreate = z.strictObject({
+  kind: contactKind,
+  role: contactRole.default('client'),
+  name: z.string().trim().min(1).max(200),
+  phone: e164.nullable().optional(),
+  email: email.nullable().optional(),
+  smsConsent: z.boolean().default(false),
+  emailConsent: z.boolean().default(false),
+  fields: fieldValues.default({}),
+});
+
+const contactPatch = z.strictObject({
+  kind: contactKind.optional(),
+  role: contactRole.optional(),
+  name: z.string().trim().min(1).max(200).optional(),
+  phone: e164.nullable().optional(),
+  email: email.nullable().optional(),
+  smsConsent: z.boolean().optional(),
+  emailConsent: z.boolean().optional(),
+  /** Values to set; `null` removes a value. Fields not mentioned keep their values. */
+  fields: fieldValues.optional(),
+});
+
+export function contactRoutes({ router, registry, db, scheduler }: RouteDeps): void {
+  const form = (companyId: string, kind: 'person' | 'organization') => db.contactField.findMany({ where: { companyId, kind } });
+  const findContact = async (companyId: string, id: string) => {
+    const contact = await db.contact.findFirst({ where: { id, companyId } });
+    if (!contact) throw notFound('Contact');
+    return contact;
+  };
+
+  addRoute(router, registry, {
+    method: 'get', path: '/v1/contacts', tag: 'Contacts', summary: 'List contacts (filter by kind and role; paged)',
+    query: pagingQuery.extend({ kind: contactKind.optional(), role: contactRole.optional(), q: z.string().max(200).optional() }),
+    response: page(contactSchema),
+    handler: async ({ auth, query }) => {
+      const where = {
+        companyId: auth.companyId,
+        ...(query.kind ? { kind: query.kind } : {}),
+        ...(query.role ? { role: query.role } : {}),
+        ...(query.q ? { name: { contains: query.q, mode: 'insensitive' as const } } : {}),
+      };
+      const [items, total] = await Promise.all([
+        db.contact.findMany({ where, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: query.limit, skip: query.offset }),
+        db.contact.count({ where }),
+      ]);
+      return { items: items.map(toContact), total, limit: query.limit, offset: query.offset };
+    },
+  });
+
+  addRoute(router, registry, {
+    method: 'post', path: '/v1/contacts', tag: 'Contacts', summary: 'Create a contact (its reminders start)', status: 201,
+    body: contactCreate, response: contactSchema,
+    handler: async ({ auth, body }) => {
+      const fields = checkFieldValues(await form(auth.companyId, body.kind), body.fields);
+      const contact = await db.contact.create({ data: { ...body, fields: mergeFieldValues({}, fields), companyId: auth.companyId } });
+      await scheduler.contactChanged(auth.companyId, contact.id);
+      return toContact(contact);
+    },
+  });
+
+  addRoute(router, registry, {
+    method: 'get', path: '/v1/contacts/:id', tag: 'Contacts', summary: 'One contact', params: idParams, response: contactSchema,
+    handler: async ({ auth, params }) => toContact(await findContact(auth.companyId, params.id)),
+  });
+
+  addRoute(router, registry, {
+    method: 'patch', path: '/v1/contacts/:id', tag: 'Contacts', summary: 'Edit a contact (its reminders re-plan, start or end)',
+    params: idParams, body: contactPatch, response: contactSchema,
+    handler: async ({ auth, params, body }) => {
+      const existing = await findContact(auth.companyId, params.id);
+      const kind = body.kind ?? existing.kind;
+      const fields = body.fields ? checkFieldValues(await form(auth.companyId, kind), body.fields) : {};
+      const contact = await db.contact.update({
+        where: { id: existing.id },
+        data: { ...body, fields: mergeFieldValues(existing.fields, fields) },
+      });
+      await scheduler.contactChanged(auth.companyId, contact.id);
+      return toContact(contact);
+    },
+  });
+
+  addRoute(router, registry, {
+    method: 'delete', path: '/v1/contacts/:id', tag: 'Contacts', summary: 'Delete a contact (its reminders end)', status: 204, params: idParams,
+    handler: async ({ auth, params }) => {
+      const contact = await findContact(auth.companyId, params.id);
+      await db.contact.delete({ where: { id: contact.id } });
+      await scheduler.contactChanged(auth.companyId, contact.id);
+    },
+  });
+}
+
+export function toContact(c: Contact) {
+  return {
+    id: c.id, kind: c.kind, role: c.role, name: c.name, phone: c.phone, email: c.email,
+    smsConsent: c.smsConsent, emailConsent: c.emailConsent,
+    fields: (c.fields ?? {}) as Record<string, unknown>,
+    createdAt: c.createdAt.toISOString(), updatedAt: c.updatedAt.toISOString(),
+  };
+}

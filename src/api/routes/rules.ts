@@ -1,0 +1,272 @@
+// Notification rules: what to send, to whom, when and how; plus preview and schedule.
+import { z } from 'zod';
+import { nextSend, upcomingSends, validateScheduleRule } from '../../calendar/schedule';
+import type { Db } from '../../db/client';
+import type { ContactField, Mailbox, NotificationRule } from '../../generated/prisma/client';
+import { scheduleFor, templateVariables } from '../../reminders/plan-inputs';
+import { checkTemplate, renderTemplate } from '../../templates/message-template';
+import { badRequest, forbidden, notFound } from '../errors';
+import { addRoute } from '../routing';
+import { contactKind, idParams, isoInstant, page, pagingQuery, sendTime, uuid } from '../schemas';
+import { mailboxUsableBy } from './mailboxes';
+import type { RouteDeps } from './deps';
+
+const emailSender = z.union([z.literal('gateway'), uuid]);
+
+export const ruleSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind: contactKind,
+  eventFieldId: z.string(),
+  eventLabel: z.string(),
+  recurrence: z.enum(['yearly', 'once']),
+  channel: z.enum(['sms', 'email']),
+  emailSender: z.string().nullable(),
+  tryLastChatFirst: z.boolean(),
+  sendTime: z.string(),
+  daysInAdvance: z.number().int(),
+  subjectTemplate: z.string().nullable(),
+  bodyTemplate: z.string(),
+  enabled: z.boolean(),
+  reminders: z.object({ started: z.number().int(), total: z.number().int() }),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+const ruleFields = {
+  name: z.string().trim().min(1).max(200),
+  eventFieldId: uuid,
+  recurrence: z.enum(['yearly', 'once']),
+  channel: z.enum(['sms', 'email']),
+  /** Email only: `gateway` (the company's gateway address) or a connected mailbox's id. */
+  emailSender,
+  tryLastChatFirst: z.boolean(),
+  sendTime,
+  daysInAdvance: z.number().int().min(0, 'must be 0 (on the day) or more').max(365, 'must be at most 365'),
+  subjectTemplate: z.string().min(1).max(500),
+  bodyTemplate: z.string().min(1).max(2000),
+  enabled: z.boolean(),
+};
+
+const ruleCreate = z.strictObject({
+  ...ruleFields,
+  kind: contactKind,
+  /** Notifications go to clients only; kept explicit so a request for employees is refused clearly. */
+  audience: z.literal('clients', { message: 'notifications can only be sent to clients, never to employees' }).default('clients'),
+  recurrence: ruleFields.recurrence.default('yearly'),
+  emailSender: emailSender.optional(),
+  tryLastChatFirst: ruleFields.tryLastChatFirst.default(false),
+  daysInAdvance: ruleFields.daysInAdvance.default(0),
+  subjectTemplate: ruleFields.subjectTemplate.optional(),
+  enabled: ruleFields.enabled.default(true),
+});
+
+const rulePatch = z.strictObject({ ...ruleFields, emailSender: emailSender.nullable(), subjectTemplate: ruleFields.subjectTemplate.nullable() }).partial();
+
+const DEFAULT_SUBJECT = '{{eventLabel}}: {{eventDate}}';
+
+const scheduleItem = z.object({ occurrenceDate: z.string(), sendAt: z.string(), sendAtLocal: z.string() });
+
+type RuleRow = NotificationRule & { eventField: ContactField; mailbox: Mailbox | null };
+
+export function ruleRoutes({ router, registry, db, scheduler }: RouteDeps): void {
+  const ruleOf = async (companyId: string, id: string): Promise<RuleRow> => {
+    const rule = await db.notificationRule.findFirst({ where: { id, companyId }, include: { eventField: true, mailbox: true } });
+    if (!rule) throw notFound('Notification rule');
+    return rule;
+  };
+
+  addRoute(router, registry, {
+    method: 'get', path: '/v1/notification-rules/email-senders', tag: 'Notification rules',
+    summary: 'Addresses the acting user may send rule emails from (gateway, and connected mailboxes they may use)',
+    response: z.object({
+      items: z.array(z.object({ emailSender: z.string(), address: z.string(), kind: z.enum(['gateway', 'mailbox']) })),
+      connectMailbox: z.object({ message: z.string(), href: z.string() }).optional(),
+    }),
+    handler: async ({ auth }) => {
+      const company = await db.company.findUniqueOrThrow({ where: { id: auth.companyId } });
+      const mailboxes = await db.mailbox.findMany({ where: { companyId: auth.companyId, access: { some: { userId: auth.userId } } }, orderBy: { address: 'asc' } });
+      const connected = await db.mailbox.count({ where: { companyId: auth.companyId } });
+      return {
+        items: [
+          { emailSender: 'gateway', address: company.gatewayEmail, kind: 'gateway' as const },
+          ...mailboxes.map((m) => ({ emailSender: m.id, address: m.address, kind: 'mailbox' as const })),
+        ],
+        ...(connected === 0
+          ? { connectMailbox: { message: 'No mailbox is connected yet. Connect one to send from your own address.', href: '/v1/mailboxes' } }
+          : {}),
+      };
+    },
+  });
+
+  addRoute(router, registry, {
+    method: 'get', path: '/v1/notification-rules', tag: 'Notification rules', summary: 'List rules',
+    query: pagingQuery.extend({ kind: contactKind.optional() }), response: page(ruleSchema),
+    handler: async ({ auth, query }) => {
+      const where = { companyId: auth.companyId, ...(query.kind ? { kind: query.kind } : {}) };
+      const [items, total] = await Promise.all([
+        db.notificationRule.findMany({ where, include: { eventField: true, mailbox: true }, orderBy: { createdAt: 'asc' }, take: query.limit, skip: query.offset }),
+        db.notificationRule.count({ where }),
+      ]);
+      return { items: items.map(toRule), total, limit: query.limit, offset: query.offset };
+    },
+  });
+
+  addRoute(router, registry, {
+    method: 'post', path: '/v1/notification-rules', tag: 'Notification rules', status: 201, errors: [403],
+    summary: 'Create a rule (its reminders start in the background; see `reminders` for progress)',
+    body: ruleCreate, response: ruleSchema,
+    handler: async ({ auth, body }) => {
+      const { audience: _audience, emailSender: sender, ...fields } = body;
+      const checked = await checkRule(db, auth, { ...fields, emailSender: sender ?? null, subjectTemplate: fields.subjectTemplate ?? null });
+      const rule = await db.notificationRule.create({
+        data: { ...fields, companyId: auth.companyId, mailboxId: checked.mailboxId, subjectTemplate: checked.subjectTemplate },
+        include: { eventField: true, mailbox: true },
+      });
+      if (rule.enabled) await scheduler.ruleChanged(rule);
+      return toRule(rule);
+    },
+  });
+
+  addRoute(router, registry, {
+    method: 'get', path: '/v1/notification-rules/:id', tag: 'Notification rules', summary: 'One rule, with reminders started / total',
+    params: idParams, response: ruleSchema,
+    handler: async ({ auth, params }) => toRule(await ruleOf(auth.companyId, params.id)),
+  });
+
+  addRoute(router, registry, {
+    method: 'patch', path: '/v1/notification-rules/:id', tag: 'Notification rules', errors: [403],
+    summary: 'Edit, enable or disable a rule (sleeping reminders re-plan; disabling ends them)',
+    params: idParams, body: rulePatch, response: ruleSchema,
+    handler: async ({ auth, params, body }) => {
+      const existing = await ruleOf(auth.companyId, params.id);
+      const { emailSender: sender, ...fields } = body;
+      const channel = fields.channel ?? existing.channel;
+      const merged = {
+        eventFieldId: fields.eventFieldId ?? existing.eventFieldId,
+        channel,
+        kind: existing.kind,
+        emailSender: sender !== undefined ? sender : channel === 'email' ? (existing.mailboxId ?? 'gateway') : null,
+        subjectTemplate: fields.subjectTemplate !== undefined ? fields.subjectTemplate : existing.subjectTemplate,
+        bodyTemplate: fields.bodyTemplate ?? existing.bodyTemplate,
+      };
+      const checked = await checkRule(db, auth, merged);
+      const rule = await db.notificationRule.update({
+        where: { id: existing.id },
+        data: { ...fields, mailboxId: checked.mailboxId, subjectTemplate: checked.subjectTemplate },
+        include: { eventField: true, mailbox: true },
+      });
+      await scheduler.ruleChanged(rule);
+      return toRule(rule);
+    },
+  });
+
+  addRoute(router, registry, {
+    method: 'delete', path: '/v1/notification-rules/:id', tag: 'Notification rules', status: 204, params: idParams,
+    summary: 'Delete a rule (its reminders end)',
+    handler: async ({ auth, params }) => {
+      const rule = await ruleOf(auth.companyId, params.id);
+      await db.notificationRule.delete({ where: { id: rule.id } });
+      await scheduler.ruleDeleted(rule);
+    },
+  });
+
+  addRoute(router, registry, {
+    method: 'post', path: '/v1/notification-rules/:id/preview', tag: 'Notification rules', errors: [422],
+    summary: 'Render the rule for one contact without sending (subject, body, next send or why there is none)',
+    params: idParams, body: z.strictObject({ contactId: uuid }),
+    response: z.object({
+      subject: z.string().nullable(), body: z.string(), channel: z.string(),
+      nextSend: scheduleItem.nullable(), reason: z.string().optional(),
+    }),
+    handler: async ({ auth, params, body }) => {
+      const rule = await ruleOf(auth.companyId, params.id);
+      const company = await db.company.findUniqueOrThrow({ where: { id: auth.companyId } });
+      const contact = await db.contact.findFirst({ where: { id: body.contactId, companyId: auth.companyId } });
+      if (!contact) throw notFound('Contact');
+      const planned = scheduleFor({ ...rule, enabled: true }, company, contact);
+      const next = planned.ok ? nextSend({ ...planned.schedule, now: Date.now() }) : null;
+      const occurrenceDate = next?.ok ? next.occurrenceDate : '(no upcoming date)';
+      const variables = templateVariables(rule, company, contact, occurrenceDate);
+      return {
+        subject: rule.channel === 'email' ? renderTemplate(rule.subjectTemplate ?? DEFAULT_SUBJECT, variables) : null,
+        body: renderTemplate(rule.bodyTemplate, variables),
+        channel: rule.channel,
+        nextSend: next?.ok ? { occurrenceDate: next.occurrenceDate, sendAt: next.sendAt.toISOString(), sendAtLocal: next.sendAtLocal } : null,
+        ...(planned.ok ? (next && !next.ok ? { reason: next.reason } : {}) : { reason: planned.reason }),
+      };
+    },
+  });
+
+  addRoute(router, registry, {
+    method: 'get', path: '/v1/notification-rules/:id/schedule', tag: 'Notification rules', errors: [422],
+    summary: 'The next sends of this rule for one contact, at or after `from` (default now)',
+    params: idParams,
+    query: z.object({ contactId: uuid, count: z.coerce.number().int().min(1).max(100).default(5), from: isoInstant.optional() }),
+    response: z.object({ items: z.array(scheduleItem) }),
+    handler: async ({ auth, params, query }) => {
+      const rule = await ruleOf(auth.companyId, params.id);
+      const company = await db.company.findUniqueOrThrow({ where: { id: auth.companyId } });
+      const contact = await db.contact.findFirst({ where: { id: query.contactId, companyId: auth.companyId } });
+      if (!contact) throw notFound('Contact');
+      const planned = scheduleFor(rule, company, contact);
+      if (!planned.ok) return { items: [] };
+      const problem = validateScheduleRule(planned.schedule);
+      if (problem) return { items: [] };
+      const from = query.from ? Date.parse(query.from) : Date.now();
+      return {
+        items: upcomingSends(planned.schedule, from, query.count).map((s) => ({ occurrenceDate: s.occurrenceDate, sendAt: s.sendAt.toISOString(), sendAtLocal: s.sendAtLocal })),
+      };
+    },
+  });
+}
+
+interface RuleCheckInput {
+  eventFieldId?: string;
+  kind?: 'person' | 'organization';
+  channel?: 'sms' | 'email';
+  emailSender: string | null;
+  subjectTemplate: string | null;
+  bodyTemplate?: string;
+}
+
+/** Cross-field checks zod cannot do alone; each error names the field. */
+async function checkRule(db: Db, auth: { companyId: string; userId: string }, input: RuleCheckInput): Promise<{ mailboxId: string | null; subjectTemplate: string | null }> {
+  const details: Array<{ path: string; message: string }> = [];
+  if (input.eventFieldId) {
+    const field = await db.contactField.findFirst({ where: { id: input.eventFieldId, companyId: auth.companyId } });
+    if (!field) details.push({ path: 'body.eventFieldId', message: 'no such field in this company\'s contact form' });
+    else if (field.type !== 'date') details.push({ path: 'body.eventFieldId', message: `"${field.label}" is a ${field.type} field; the event must be a date field` });
+    else if (input.kind && field.kind !== input.kind) details.push({ path: 'body.eventFieldId', message: `"${field.label}" belongs to the ${field.kind} form, not the ${input.kind} form` });
+  }
+  for (const [path, template] of [['body.bodyTemplate', input.bodyTemplate], ['body.subjectTemplate', input.subjectTemplate]] as const) {
+    if (template) for (const message of checkTemplate(template)) details.push({ path, message });
+  }
+  let mailboxId: string | null = null;
+  if (input.channel === 'sms' && input.emailSender !== null && input.emailSender !== undefined) {
+    details.push({ path: 'body.emailSender', message: 'only email rules have a sender address' });
+  }
+  if (input.channel === 'email' && input.emailSender && input.emailSender !== 'gateway') {
+    const mailbox = await db.mailbox.findFirst({ where: { id: input.emailSender, companyId: auth.companyId } });
+    if (!mailbox) details.push({ path: 'body.emailSender', message: 'no such mailbox; connect one with POST /v1/mailboxes or use "gateway"' });
+    else mailboxId = mailbox.id;
+  }
+  if (details.length > 0) throw badRequest(`Invalid request: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`, details);
+  if (mailboxId && !(await mailboxUsableBy(db, mailboxId, auth.userId))) {
+    throw forbidden('You do not have access to send from this mailbox; ask an admin to grant it (PUT /v1/mailboxes/{id}/access)');
+  }
+  const subjectTemplate = input.channel === 'email' ? (input.subjectTemplate ?? DEFAULT_SUBJECT) : null;
+  return { mailboxId, subjectTemplate };
+}
+
+function toRule(r: RuleRow) {
+  return {
+    id: r.id, name: r.name, kind: r.kind, eventFieldId: r.eventFieldId, eventLabel: r.eventField.label,
+    recurrence: r.recurrence, channel: r.channel,
+    emailSender: r.channel === 'email' ? (r.mailboxId ?? 'gateway') : null,
+    tryLastChatFirst: r.tryLastChatFirst, sendTime: r.sendTime, daysInAdvance: r.daysInAdvance,
+    subjectTemplate: r.subjectTemplate, bodyTemplate: r.bodyTemplate, enabled: r.enabled,
+    reminders: { started: r.remindersStarted, total: r.remindersTotal },
+    createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString(),
+  };
+}

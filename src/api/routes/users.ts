@@ -1,0 +1,37 @@
+// Users of the company (employees who use the CRM) and their API keys.
+import { z } from 'zod';
+import { generateApiKey } from '../../security/api-keys';
+import { forbidden } from '../errors';
+import { addRoute } from '../routing';
+import { email } from '../schemas';
+import type { RouteDeps } from './deps';
+
+const userSchema = z.object({ id: z.string(), name: z.string(), email: z.string(), isAdmin: z.boolean() });
+
+export function userRoutes({ router, registry, db }: RouteDeps): void {
+  addRoute(router, registry, {
+    method: 'get', path: '/v1/users', tag: 'Users', summary: 'Users of the company', response: z.object({ items: z.array(userSchema) }),
+    handler: async ({ auth }) => ({
+      items: (await db.user.findMany({ where: { companyId: auth.companyId }, orderBy: { createdAt: 'asc' } })).map(toUser),
+    }),
+  });
+
+  addRoute(router, registry, {
+    method: 'post', path: '/v1/users', tag: 'Users', status: 201, errors: [403, 409],
+    summary: 'Create a user with an API key (admins only; the key is shown once)',
+    body: z.strictObject({ name: z.string().trim().min(1).max(200), email, isAdmin: z.boolean().default(false) }),
+    response: userSchema.extend({ apiKey: z.string() }),
+    handler: async ({ auth, body }) => {
+      if (!auth.isAdmin) throw forbidden('Only admins can create users');
+      const key = generateApiKey();
+      const user = await db.user.create({
+        data: { ...body, companyId: auth.companyId, apiKeys: { create: { keyHash: key.hash, prefix: key.prefix } } },
+      });
+      return { ...toUser(user), apiKey: key.key };
+    },
+  });
+}
+
+function toUser(u: { id: string; name: string; email: string; isAdmin: boolean }) {
+  return { id: u.id, name: u.name, email: u.email, isAdmin: u.isAdmin };
+}

@@ -1,0 +1,80 @@
+// Declares a route once: the same zod schemas validate the request and describe it in the
+// OpenAPI document, so the docs cannot drift from what the API accepts.
+import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
+import type { Request, Response, Router } from 'express';
+import { z, type ZodObject, type ZodType } from 'zod';
+import { errorBodySchema } from './schemas';
+import type { AuthContext } from './auth';
+import { validate } from './validate';
+
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export interface RouteSpec<P extends ZodObject | undefined, Q extends ZodObject | undefined, B extends ZodType | undefined> {
+  method: Method;
+  /** Express-style path (`/v1/contacts/:id`); converted to `{id}` for OpenAPI. */
+  path: string;
+  summary: string;
+  tag: string;
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** Schema of the success body; omitted for 204. */
+  response?: ZodType;
+  status?: 200 | 201 | 202 | 204;
+  /** Extra documented error statuses besides 400/401/404. */
+  errors?: number[];
+  handler: (ctx: {
+    params: P extends ZodObject ? z.infer<P> : undefined;
+    query: Q extends ZodObject ? z.infer<Q> : undefined;
+    body: B extends ZodType ? z.infer<B> : undefined;
+    auth: AuthContext;
+    req: Request;
+    res: Response;
+  }) => Promise<unknown>;
+}
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'Invalid request (details name each bad field)',
+  401: 'Missing or invalid API key',
+  403: 'Not allowed for the acting user',
+  404: 'Not found (or belongs to another company)',
+  409: 'Conflicts with existing data',
+  422: 'Well-formed but impossible',
+};
+
+export function addRoute<P extends ZodObject | undefined, Q extends ZodObject | undefined, B extends ZodType | undefined>(
+  router: Router,
+  registry: OpenAPIRegistry,
+  spec: RouteSpec<P, Q, B>,
+): void {
+  const status = spec.status ?? 200;
+  const errorStatuses = [...new Set([400, 401, ...(spec.params ? [404] : []), ...(spec.errors ?? [])])].sort();
+  const responses: RouteConfig['responses'] = {
+    [status]: spec.response
+      ? { description: 'Success', content: { 'application/json': { schema: spec.response } } }
+      : { description: 'Success, no content' },
+  };
+  for (const code of errorStatuses) {
+    responses[code] = { description: ERROR_DESCRIPTIONS[code] ?? 'Error', content: { 'application/json': { schema: errorBodySchema } } };
+  }
+  registry.registerPath({
+    method: spec.method,
+    path: spec.path.replace(/:([A-Za-z]+)/g, '{$1}'),
+    summary: spec.summary,
+    tags: [spec.tag],
+    security: [{ bearerAuth: [] }],
+    request: {
+      ...(spec.params ? { params: spec.params } : {}),
+      ...(spec.query ? { query: spec.query } : {}),
+      ...(spec.body ? { body: { content: { 'application/json': { schema: spec.body } }, required: true } } : {}),
+    },
+    responses,
+  });
+
+  router[spec.method](spec.path, validate({ params: spec.params, query: spec.query, body: spec.body }), async (req, res) => {
+    const input = res.locals.input as { params: never; query: never; body: never };
+    const result = await spec.handler({ ...input, auth: res.locals.auth as AuthContext, req, res });
+    if (status === 204) res.status(204).end();
+    else res.status(status).json(result);
+  });
+}

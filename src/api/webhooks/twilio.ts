@@ -1,0 +1,248 @@
+// Twilio webhooks: inbound SMS/WhatsApp messages and message status callbacks.
+//
+// Outside /v1 and without API keys: Twilio proves itself with X-Twilio-Signature, an HMAC of the
+// URL it requested plus the sorted form parameters, keyed with the account's auth token (one
+// Twilio account serves every company, so the token comes from config). A request whose
+// signature does not verify is answered 403 before anything is read or written.
+import express, { Router, type RequestHandler } from 'express';
+import twilio from 'twilio';
+import type { Db } from '../../db/client';
+import type { ChatChannel } from '../../generated/prisma/client';
+import type { Logger } from '../../logger';
+import { forbidden } from '../errors';
+
+export interface TwilioWebhooksDeps {
+  db: Db;
+  /** TWILIO_AUTH_TOKEN: the key Twilio signs its webhook requests with. */
+  authToken: string;
+  /**
+   * Origin Twilio calls (PUBLIC_BASE_URL), e.g. `https://reminders.example.com`. The signature
+   * covers the URL exactly as Twilio requested it, so behind a proxy this must be the public
+   * origin, not the address the process listens on.
+   */
+  publicBaseUrl: string;
+  logger: Logger;
+}
+
+const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
+const WHATSAPP_PREFIX = 'whatsapp:';
+const E164 = /^\+[1-9]\d{6,14}$/;
+
+// Twilio's standard opt-out / opt-in keywords (single-word messages, case-insensitive).
+const OPT_OUT_KEYWORDS = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT']);
+const OPT_IN_KEYWORDS = new Set(['START', 'UNSTOP', 'YES']);
+
+/**
+ * Ledger progress of a message at Twilio. Callbacks can arrive out of order and more than once,
+ * so a status only ever replaces a lower-ranked one; the three terminal states never change.
+ * `read` (WhatsApp) is recorded as `delivered`: the ledger has no state after delivery.
+ */
+const STATUS_RANK: Readonly<Record<string, number>> = {
+  queued: 0,
+  accepted: 0,
+  scheduled: 0,
+  sending: 1,
+  sent: 2,
+  delivered: 3,
+  undelivered: 3,
+  failed: 3,
+};
+const LEDGER_STATUS_OF: Readonly<Record<string, string>> = {
+  queued: 'queued',
+  accepted: 'accepted',
+  scheduled: 'scheduled',
+  sending: 'sending',
+  sent: 'sent',
+  delivered: 'delivered',
+  read: 'delivered',
+  undelivered: 'undelivered',
+  failed: 'failed',
+};
+
+export function twilioWebhooksRouter(deps: TwilioWebhooksDeps): Router {
+  const { db, logger } = deps;
+  const router = Router();
+  const form = express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 200 });
+  const verified = verifyTwilioSignature(deps.authToken, deps.publicBaseUrl);
+
+  router.post('/webhooks/twilio/inbound', form, verified, async (req, res) => {
+    const params = formParams(req.body);
+    const from = params.From ?? '';
+    const isWhatsApp = from.startsWith(WHATSAPP_PREFIX);
+    const phone = isWhatsApp ? from.slice(WHATSAPP_PREFIX.length) : from;
+    if (!E164.test(phone)) {
+      logger.warn('twilio inbound: sender is not an E.164 number; ignored', { messageSid: params.MessageSid });
+      return void res.type('text/xml').send(EMPTY_TWIML);
+    }
+    const body = params.Body ?? '';
+    const messageSid = params.MessageSid ?? params.SmsSid;
+
+    if (isWhatsApp) {
+      // WhatsApp's 24-hour window opens when the client writes to us. Only existing chats count:
+      // an unknown sender is not matched to a contact by phone (it could be anyone's).
+      await recordInboundChatMessage(db, logger, { channel: 'whatsapp', address: phone, at: new Date(), text: body, providerMessageId: messageSid });
+    }
+
+    const consent = smsConsentChange({ isWhatsApp, body, optOutType: params.OptOutType });
+    if (consent !== undefined) await setSmsConsent(db, phone, consent, isWhatsApp ? 'WhatsApp' : 'SMS');
+
+    res.type('text/xml').send(EMPTY_TWIML);
+  });
+
+  router.post('/webhooks/twilio/status', form, verified, async (req, res) => {
+    const params = formParams(req.body);
+    const sid = params.MessageSid ?? params.SmsSid;
+    const reported = (params.MessageStatus ?? params.SmsStatus ?? '').toLowerCase();
+    const status = LEDGER_STATUS_OF[reported];
+    if (sid && status) await advanceLedger(db, sid, status, params.ErrorCode || undefined);
+    else logger.debug('twilio status callback ignored', { messageSid: sid, status: reported });
+    // Unknown sids and statuses are acknowledged too: Twilio has nothing to retry.
+    res.type('text/xml').send(EMPTY_TWIML);
+  });
+
+  return router;
+}
+
+/** 403 unless X-Twilio-Signature matches publicBaseUrl + the requested path and the form parameters. */
+function verifyTwilioSignature(authToken: string, publicBaseUrl: string): RequestHandler {
+  const origin = publicBaseUrl.replace(/\/+$/, '');
+  return (req, _res, next) => {
+    const signature = req.get('X-Twilio-Signature');
+    const url = origin + req.originalUrl;
+    const params = req.body && typeof req.body === 'object' && !Buffer.isBuffer(req.body) ? (req.body as Record<string, unknown>) : {};
+    if (!signature || !twilio.validateRequest(authToken, signature, url, params)) {
+      return next(forbidden('Invalid or missing X-Twilio-Signature'));
+    }
+    next();
+  };
+}
+
+/** The form's single-valued parameters as strings (Twilio never repeats the ones read here). */
+function formParams(body: unknown): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  if (body && typeof body === 'object') {
+    for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
+      if (typeof value === 'string') out[key] = value;
+    }
+  }
+  return out;
+}
+
+/**
+ * What an inbound message says about SMS consent: false (opt out), true (opt in) or nothing.
+ * `OptOutType` — sent by Twilio Advanced Opt-Out after matching its (possibly custom) keywords,
+ * which Twilio already enforces on the number — wins over our own keyword match. Without it, an
+ * opt-out keyword withdraws SMS consent from any channel (withdrawing must be easy), but only an
+ * SMS can give it: "yes" is an ordinary WhatsApp answer, not a request for SMS reminders.
+ */
+export function smsConsentChange(input: { isWhatsApp: boolean; body: string; optOutType?: string | undefined }): boolean | undefined {
+  const type = input.optOutType?.trim().toUpperCase();
+  if (type === 'STOP') return false;
+  if (type === 'START') return true;
+  const word = input.body.trim().replace(/[\s.!]+$/, '').toUpperCase();
+  if (OPT_OUT_KEYWORDS.has(word)) return false;
+  if (!input.isWhatsApp && OPT_IN_KEYWORDS.has(word)) return true;
+  return undefined;
+}
+
+/**
+ * Sets smsConsent on every contact with that phone number, in every company: the opt-out list is
+ * the shared Twilio sender's, so it applies to all of them. Each contact whose consent actually
+ * changes gets a feed entry.
+ */
+async function setSmsConsent(db: Db, phone: string, consent: boolean, via: string): Promise<void> {
+  const contacts = await db.contact.findMany({ where: { phone, smsConsent: !consent }, select: { id: true, companyId: true } });
+  for (const contact of contacts) {
+    await db.$transaction(async (tx) => {
+      const changed = await tx.contact.updateMany({ where: { id: contact.id, smsConsent: !consent }, data: { smsConsent: consent } });
+      if (changed.count === 0) return;
+      await tx.activityEntry.create({
+        data: {
+          companyId: contact.companyId,
+          contactId: contact.id,
+          kind: consent ? 'consent.sms.given' : 'consent.sms.withdrawn',
+          text: consent ? `SMS consent given: the client replied to opt in by ${via}` : `SMS consent withdrawn: the client replied to opt out by ${via}`,
+          channel: 'sms',
+        },
+      });
+    });
+  }
+}
+
+/**
+ * Moves the ledger rows of this Twilio message forward to `status`, never back. A row that
+ * becomes undelivered or failed gets a feed entry on its contact.
+ */
+async function advanceLedger(db: Db, sid: string, status: string, errorCode: string | undefined): Promise<void> {
+  const rank = STATUS_RANK[status]!;
+  const lower = Object.keys(STATUS_RANK).filter((s) => STATUS_RANK[s]! < rank);
+  const rows = await db.notification.findMany({ where: { providerMessageId: sid, status: { in: lower } } });
+  for (const row of rows) {
+    await db.$transaction(async (tx) => {
+      // Conditional on the row still being lower: a concurrent callback may have moved it on.
+      const moved = await tx.notification.updateMany({
+        where: { id: row.id, status: { in: lower } },
+        data: { status, ...(errorCode ? { providerErrorCode: errorCode } : {}) },
+      });
+      if (moved.count === 0 || (status !== 'undelivered' && status !== 'failed')) return;
+      const via = row.channel ? ` via ${row.channel}` : '';
+      await tx.activityEntry.create({
+        data: {
+          companyId: row.companyId,
+          contactId: row.contactId,
+          kind: `delivery.${status}`,
+          text: `Reminder for ${row.occurrenceDate} ${status === 'failed' ? 'failed' : 'was not delivered'}${via}: Twilio reported "${status}"${errorCode ? ` [code ${errorCode}]` : ''}`,
+          channel: row.channel,
+          sender: row.sender,
+          // notificationId is left empty on purpose: recordOutcome treats any feed entry carrying
+          // the notification's id as "outcome already recorded", and this callback can arrive
+          // before the workflow records the "sent" outcome.
+        },
+      });
+    });
+  }
+}
+
+export interface InboundChatMessage {
+  channel: ChatChannel;
+  /** E.164 phone (WhatsApp) or Instagram-scoped user id. */
+  address: string;
+  at: Date;
+  text: string;
+  providerMessageId?: string | undefined;
+}
+
+/**
+ * An inbound message on a chat channel: opens the messaging window (lastInboundAt, only ever
+ * moved forward) and stores the message. Unknown senders are ignored.
+ *
+ * One sender account serves every company, so the same address can be a chat in several
+ * companies. The provider's window belongs to that (sender, client) pair, so every such chat's
+ * window opens; the message text, though, is stored only in the one chat it most plausibly
+ * answers — the one we wrote to last — and nowhere when that is unknown, rather than showing one
+ * company a message meant for another. Redelivered webhooks are recognised by the provider's id.
+ */
+export async function recordInboundChatMessage(db: Db, logger: Logger, msg: InboundChatMessage): Promise<{ chats: number; storedIn?: string }> {
+  const chats = await db.chat.findMany({ where: { channel: msg.channel, address: msg.address }, select: { id: true } });
+  if (chats.length === 0) {
+    logger.debug('inbound message from an unknown sender ignored', { channel: msg.channel });
+    return { chats: 0 };
+  }
+  const ids = chats.map((c) => c.id);
+  let target: string | undefined = ids.length === 1 ? ids[0] : undefined;
+  if (!target) {
+    const lastOutbound = await db.chatMessage.findFirst({ where: { chatId: { in: ids }, direction: 'outbound' }, orderBy: { createdAt: 'desc' }, select: { chatId: true } });
+    target = lastOutbound?.chatId;
+    if (!target) logger.warn('inbound message matches chats in several companies and none was written to; text not stored', { channel: msg.channel, chats: ids.length });
+  }
+  return db.$transaction(async (tx) => {
+    await tx.chat.updateMany({ where: { id: { in: ids }, OR: [{ lastInboundAt: null }, { lastInboundAt: { lt: msg.at } }] }, data: { lastInboundAt: msg.at } });
+    if (!target) return { chats: ids.length };
+    if (msg.providerMessageId) {
+      const seen = await tx.chatMessage.count({ where: { chatId: target, direction: 'inbound', providerMessageId: msg.providerMessageId } });
+      if (seen > 0) return { chats: ids.length, storedIn: target };
+    }
+    await tx.chatMessage.create({ data: { chatId: target, direction: 'inbound', text: msg.text, providerMessageId: msg.providerMessageId ?? null, createdAt: msg.at } });
+    return { chats: ids.length, storedIn: target };
+  });
+}

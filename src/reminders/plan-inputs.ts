@@ -1,0 +1,59 @@
+// Turns stored rows into the calendar's input. Shared by the planning activity (what the
+// workflow sleeps on) and the API (schedule, preview), so the two can never disagree.
+import type { ScheduleRule } from '../calendar/schedule';
+import type { TemplateVariables } from '../templates/message-template';
+import { contactDateValue } from './contact-date';
+import type { PlanEndReason } from './types';
+
+interface RuleRow {
+  enabled: boolean;
+  kind: string;
+  recurrence: 'yearly' | 'once';
+  daysInAdvance: number;
+  sendTime: string;
+  eventField: { key: string; label: string };
+}
+interface CompanyRow {
+  name: string;
+  timeZone: string;
+  leapDayPolicy: 'feb28' | 'mar1';
+}
+interface ContactRow {
+  name: string;
+  kind: string;
+  role: string;
+  fields: unknown;
+}
+
+export type ScheduleFor = { ok: true; schedule: ScheduleRule } | { ok: false; reason: PlanEndReason };
+
+export function scheduleFor(rule: RuleRow, company: CompanyRow, contact: ContactRow | null): ScheduleFor {
+  if (!rule.enabled) return { ok: false, reason: 'rule-disabled' };
+  if (!contact) return { ok: false, reason: 'contact-deleted' };
+  if (contact.role !== 'client') return { ok: false, reason: 'contact-not-client' };
+  if (contact.kind !== rule.kind) return { ok: false, reason: 'contact-kind-mismatch' };
+  const eventValue = contactDateValue(contact.fields, rule.eventField.key);
+  if (!eventValue) return { ok: false, reason: 'no-event-date' };
+  return {
+    ok: true,
+    schedule: {
+      eventValue,
+      recurrence: rule.recurrence,
+      daysInAdvance: rule.daysInAdvance,
+      sendTime: rule.sendTime,
+      timeZone: company.timeZone,
+      leapDayPolicy: company.leapDayPolicy,
+    },
+  };
+}
+
+/** The variables a message template sees for one occurrence. */
+export function templateVariables(rule: RuleRow, company: CompanyRow, contact: ContactRow, occurrenceDate: string): TemplateVariables {
+  return {
+    contactName: contact.name,
+    eventLabel: rule.eventField.label,
+    eventDate: occurrenceDate,
+    daysUntil: rule.daysInAdvance,
+    companyName: company.name,
+  };
+}

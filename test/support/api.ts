@@ -1,0 +1,33 @@
+// An app on a fresh database with two companies, for API tests.
+import request from 'supertest';
+import { createApp } from '../../src/api/app';
+import { createCompanyWithAdmin } from '../../src/companies/bootstrap';
+import { silentLogger } from '../../src/logger';
+import { createTestDatabase } from './database';
+import { recordingScheduler } from './recording-scheduler';
+
+export const TEST_MAILBOX_KEY = Buffer.alloc(32, 7);
+
+export async function createApiFixture() {
+  const testDb = await createTestDatabase();
+  const scheduler = recordingScheduler();
+  const app = createApp({
+    db: testDb.db,
+    logger: silentLogger,
+    scheduler,
+    mailboxSecretKey: TEST_MAILBOX_KEY,
+    health: { database: async () => undefined, temporal: async () => undefined },
+  });
+  const a = await createCompanyWithAdmin(testDb.db, { name: 'Company A', timeZone: 'Europe/Berlin' });
+  const b = await createCompanyWithAdmin(testDb.db, { name: 'Company B', timeZone: 'America/New_York' });
+  const as = (key: string) => ({
+    get: (path: string) => request(app).get(path).set('Authorization', `Bearer ${key}`),
+    post: (path: string, body?: object) => request(app).post(path).set('Authorization', `Bearer ${key}`).send(body ?? {}),
+    patch: (path: string, body?: object) => request(app).patch(path).set('Authorization', `Bearer ${key}`).send(body ?? {}),
+    put: (path: string, body?: object) => request(app).put(path).set('Authorization', `Bearer ${key}`).send(body ?? {}),
+    delete: (path: string) => request(app).delete(path).set('Authorization', `Bearer ${key}`),
+  });
+  return { testDb, db: testDb.db, app, scheduler, a: { ...a, api: as(a.apiKey) }, b: { ...b, api: as(b.apiKey) }, as, close: () => testDb.close() };
+}
+
+export type ApiFixture = Awaited<ReturnType<typeof createApiFixture>>;
