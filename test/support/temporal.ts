@@ -3,6 +3,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { registerSearchAttributes } from '../../src/temporal/register-search-attributes';
+import { CompanyIdAttr, ContactIdAttr, NextSendAtAttr, RuleIdAttr } from '../../src/temporal/search-attributes';
 import { testConfig } from './engines';
 
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
@@ -18,3 +19,16 @@ export async function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
 }
 
 const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never;
+
+/** Temporal's dev server (the `temporal` CLI) for tests that need visibility queries; no time skipping. */
+export async function createDevServerEnv(): Promise<TestWorkflowEnvironment> {
+  const path = testConfig().TEMPORAL_CLI_PATH;
+  if (!path) throw new Error('TEMPORAL_CLI_PATH is not set: run the tests through `npm test`');
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path },
+      searchAttributes: [CompanyIdAttr, RuleIdAttr, ContactIdAttr, NextSendAtAttr],
+      extraArgs: ['--log-level', 'error'],
+    },
+  });
+}
