@@ -6,7 +6,7 @@ import type { Db } from '../db/client';
 import type { Logger } from '../logger';
 import type { ReminderScheduler } from '../reminders/scheduler';
 import { requireApiKey } from './auth';
-import { errorHandler, notFoundHandler } from './errors';
+import { errorHandler, HttpError, notFoundHandler } from './errors';
 import { healthRouter, type HealthChecks } from './health';
 import { buildOpenApiDocument } from './openapi';
 import { activityRoutes } from './routes/activity';
@@ -33,6 +33,15 @@ export interface AppDeps {
 
 const ROUTE_MODULES = [companyRoutes, userRoutes, contactFieldRoutes, contactRoutes, chatRoutes, mailboxRoutes, ruleRoutes, reminderRoutes, activityRoutes];
 
+/** A body that is not JSON would otherwise be ignored silently and reported as missing fields. */
+const requireJsonBody: express.RequestHandler = (req, _res, next) => {
+  const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
+  if (hasBody && !req.is('application/json')) {
+    return next(new HttpError(415, 'unsupported_media_type', 'Send the request body as JSON with "Content-Type: application/json"'));
+  }
+  next();
+};
+
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -48,7 +57,8 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.get('/openapi.json', (_req, res) => void res.json(document));
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(document));
-  app.use('/v1', express.json({ limit: '256kb' }), requireApiKey(deps.db));
+  // The key is checked before the body is read: an unauthenticated caller learns nothing else.
+  app.use('/v1', requireApiKey(deps.db), requireJsonBody, express.json({ limit: '256kb' }));
   app.use(v1);
   app.use(notFoundHandler);
   app.use(errorHandler({ exposeStack: deps.exposeStackTraces ?? false, log: deps.logger.error }));

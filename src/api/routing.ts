@@ -39,6 +39,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   403: 'Not allowed for the acting user',
   404: 'Not found (or belongs to another company)',
   409: 'Conflicts with existing data',
+  415: 'The body is not JSON',
   422: 'Well-formed but impossible',
 };
 
@@ -48,7 +49,7 @@ export function addRoute<P extends ZodObject | undefined, Q extends ZodObject | 
   spec: RouteSpec<P, Q, B>,
 ): void {
   const status = spec.status ?? 200;
-  const errorStatuses = [...new Set([400, 401, ...(spec.params ? [404] : []), ...(spec.errors ?? [])])].sort();
+  const errorStatuses = [...new Set([400, 401, ...(spec.params ? [404] : []), ...(spec.body ? [415] : []), ...(spec.errors ?? [])])].sort();
   const responses: RouteConfig['responses'] = {
     [status]: spec.response
       ? { description: 'Success', content: { 'application/json': { schema: spec.response } } }

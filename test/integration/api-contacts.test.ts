@@ -92,6 +92,21 @@ describe('contacts', () => {
     expect(fieldsRes.body.error.details.map((d: { path: string }) => d.path)).toEqual(['body.fields.birthday', 'body.fields.shoeSize']);
   });
 
+  test('a body that is not JSON is a 415; malformed JSON without a key is a 401', async () => {
+    const form = await request(f.app).post('/v1/contacts').set('Authorization', `Bearer ${f.a.apiKey}`).type('form').send('kind=person&name=X');
+    expect(form.status).toBe(415);
+    expect(form.body.error.code).toBe('unsupported_media_type');
+    const noKey = await request(f.app).post('/v1/contacts').set('Content-Type', 'application/json').send('{"kind":');
+    expect(noKey.status).toBe(401);
+  });
+
+  test('changing a contact\'s kind drops the values of the old form', async () => {
+    const created = await f.a.api.post('/v1/contacts', { kind: 'person', name: 'Shapeshifter', fields: { birthday: '--12-02' } });
+    const moved = await f.a.api.patch(`/v1/contacts/${created.body.id}`, { kind: 'organization' });
+    expect(moved.status).toBe(200);
+    expect(moved.body).toMatchObject({ kind: 'organization', fields: {} });
+  });
+
   test('malformed JSON is a 400, not a 500', async () => {
     const res = await request(f.app).post('/v1/contacts').set('Authorization', `Bearer ${f.a.apiKey}`).set('Content-Type', 'application/json').send('{"kind":');
     expect(res.status).toBe(400);

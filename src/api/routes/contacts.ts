@@ -95,10 +95,14 @@ export function contactRoutes({ router, registry, db, scheduler }: RouteDeps): v
     handler: async ({ auth, params, body }) => {
       const existing = await findContact(auth.companyId, params.id);
       const kind = body.kind ?? existing.kind;
-      const fields = body.fields ? checkFieldValues(await form(auth.companyId, kind), body.fields) : {};
+      const newForm = await form(auth.companyId, kind);
+      const fields = body.fields ? checkFieldValues(newForm, body.fields) : {};
+      // A contact that changes kind moves to the other form: values of the old form's fields go.
+      const keys = new Set(newForm.map((f) => f.key));
+      const kept = Object.fromEntries(Object.entries(mergeFieldValues(existing.fields, fields)).filter(([key]) => keys.has(key)));
       const contact = await db.contact.update({
         where: { id: existing.id },
-        data: { ...body, fields: mergeFieldValues(existing.fields, fields) },
+        data: { ...body, fields: kept },
       });
       await scheduler.contactChanged(auth.companyId, contact.id);
       return toContact(contact);
