@@ -3,7 +3,7 @@
 // change during a long sleep (consent, addresses, template, sender) is read here, at send time.
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../db/client';
-import { DeliveryError, type EmailSender, type InstagramSender, type SmsSender, type WhatsAppSender } from '../delivery/ports';
+import { DeliveryError, type EmailSender, type InstagramSender, type SmsSender, type SmtpMailbox, type WhatsAppSender } from '../delivery/ports';
 import { decryptSecret } from '../security/secret-box';
 import { renderTemplate } from '../templates/message-template';
 import { templateVariables } from '../reminders/plan-inputs';
@@ -35,10 +35,17 @@ export interface DispatchResult {
   providerMessageId?: string;
   providerErrorCode?: string;
   chatId?: string;
+  /**
+   * The message body. No longer set by `dispatch`: this result lands in the workflow history,
+   * which carries no message bodies (see reminders/types.ts); `recordOutcome` renders the body
+   * itself. Still read when present, for histories written before that change.
+   */
   text?: string;
 }
 
 const FINAL = new Set(['sent', 'delivered', 'undelivered', 'failed', 'skipped']);
+/** Ledger states of a message the provider accepted (Twilio's callbacks move 'sent' on). */
+const SENT_STATES = new Set(['sent', 'delivered', 'undelivered']);
 
 export function createDeliveryActivities(deps: DeliveryDeps) {
   const { db } = deps;
@@ -90,15 +97,20 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
       const claim = claimableFrom.includes(before.status)
         ? await db.notification.updateMany({ where: { id: input.notificationId, status: before.status }, data: { status: claimedAs } })
         : { count: 0 };
-      if (claim.count === 0) return alreadyDispatched(db, input.notificationId, claimedAs);
+      if (claim.count === 0) return alreadyDispatched(db, input);
 
-      const message = await composeMessage(db, input);
       let result: DispatchResult;
       try {
+        // Composed inside the try: a failure here (database hiccup) happens before any provider
+        // call, so it must release the claim too — otherwise the retry finds the row claimed and
+        // records "interrupted-during-dispatch" for a message that was never attempted.
+        const message = await composeMessage(db, input);
         result = input.route.kind === 'chat' ? await sendViaChat(deps, input.route.chatId, message) : await sendViaRuleChannel(deps, message, input.notificationId);
       } catch (error) {
-        // Nothing was sent: release the claim so Temporal's retry can try again.
-        await db.notification.update({ where: { id: input.notificationId }, data: { status: before.status } });
+        // Nothing was sent: release the claim so Temporal's retry can try again. Conditional on
+        // our own claim, so an attempt that outlived its timeout cannot undo what a later attempt
+        // recorded.
+        await db.notification.updateMany({ where: { id: input.notificationId, status: claimedAs }, data: { status: before.status } });
         if (error instanceof DeliveryError) throw ApplicationFailure.retryable(error.message, 'TransientDeliveryError');
         throw error;
       }
@@ -130,11 +142,12 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
       // Only our own outcome entries count: webhook entries (delivery failures) may come first.
       const already = await db.activityEntry.count({ where: { notificationId: input.notificationId, kind: { startsWith: 'notification.' } } });
       if (already === 0) {
-        const text = feedText(input.occurrenceDate, result, input.fallbackReason);
+        // The body is rendered here rather than carried in `result` (see DispatchResult.text).
+        const body = result.status === 'sent' ? (result.text ?? (await composeMessage(db, input)).body) : '';
         const base = {
           companyId: input.companyId,
           kind: `notification.${result.status}`,
-          text,
+          text: feedText(input.occurrenceDate, { ...result, text: body }, input.fallbackReason),
           channel: result.channel ?? null,
           sender: result.sender ?? null,
           chatId: result.chatId ?? null,
@@ -143,7 +156,7 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
         await db.$transaction(async (tx) => {
           await tx.activityEntry.create({ data: { ...base, contactId: input.contactId } });
           if (result.status === 'sent' && result.chatId) {
-            await tx.chatMessage.create({ data: { chatId: result.chatId, direction: 'outbound', text: result.text ?? '', providerMessageId: result.providerMessageId ?? null } });
+            await tx.chatMessage.create({ data: { chatId: result.chatId, direction: 'outbound', text: body, providerMessageId: result.providerMessageId ?? null } });
             const orders = await tx.workOrder.findMany({ where: { contactId: input.contactId, status: 'open' } });
             for (const order of orders) await tx.activityEntry.create({ data: { ...base, workOrderId: order.id } });
           }
@@ -154,20 +167,41 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
   };
 }
 
-async function alreadyDispatched(db: Db, notificationId: string, claimedAs: string): Promise<DispatchResult> {
-  const row = await db.notification.findUniqueOrThrow({ where: { id: notificationId } });
-  if (row.status === claimedAs) {
-    // A previous attempt claimed the row and died before recording the answer: the provider may
-    // or may not have the message. Never risk a duplicate; record the uncertainty instead.
-    return { status: 'failed', reason: 'interrupted-during-dispatch', channel: row.channel ?? undefined };
-  }
-  return {
-    status: row.status === 'fell-back' ? 'fallback' : (row.status as DispatchResult['status']),
-    channel: row.channel ?? undefined,
-    sender: row.sender ?? undefined,
-    reason: row.reason ?? undefined,
-    providerMessageId: row.providerMessageId ?? undefined,
+/** The result an earlier attempt recorded on the ledger row, for a dispatch that finds the row
+ * already claimed or settled (a retry, or the same call made twice). */
+async function alreadyDispatched(db: Db, input: { notificationId: string; route: DispatchRoute }): Promise<DispatchResult> {
+  const row = await db.notification.findUniqueOrThrow({ where: { id: input.notificationId } });
+  const recorded = {
+    ...(row.channel ? { channel: row.channel } : {}),
+    ...(row.sender ? { sender: row.sender } : {}),
+    ...(row.reason ? { reason: row.reason } : {}),
+    ...(row.providerErrorCode ? { providerErrorCode: row.providerErrorCode } : {}),
   };
+  if (row.status.startsWith('dispatching:')) {
+    // A previous attempt claimed the row and died before recording the answer: the provider may
+    // or may not have the message. Never risk a duplicate; record the uncertainty instead — on
+    // the row too, so the ledger does not show a dispatch in progress forever (conditional: an
+    // attempt that outlived its timeout and then heard back from the provider wins).
+    await db.notification.updateMany({ where: { id: row.id, status: row.status }, data: { status: 'failed', reason: 'interrupted-during-dispatch' } });
+    return { ...recorded, status: 'failed', reason: 'interrupted-during-dispatch' };
+  }
+  if (row.status === 'fell-back') return { ...recorded, status: 'fallback' };
+  if (row.providerMessageId || SENT_STATES.has(row.status)) {
+    // The provider accepted it. Twilio's status callbacks may since have moved the row on
+    // (delivered / undelivered / failed), but what this dispatch did was send: report 'sent',
+    // not a status outside DispatchResult's (which the feed would render as "failed").
+    // The chat is the route's: the ledger row does not keep it, and without it the outcome
+    // would miss the chat transcript and the work orders' feeds.
+    const chatId = input.route.kind === 'chat' && (row.channel === 'whatsapp' || row.channel === 'instagram') ? input.route.chatId : undefined;
+    return { ...recorded, status: 'sent', ...(row.providerMessageId ? { providerMessageId: row.providerMessageId } : {}), ...(chatId ? { chatId } : {}) };
+  }
+  if (row.status === 'skipped' || row.status === 'failed') return { ...recorded, status: row.status };
+  if (row.status === 'pending') {
+    // Another attempt released its claim between our read and our claim: nothing was sent and
+    // nothing is held; a retryable failure lets Temporal try the claim again.
+    throw ApplicationFailure.retryable(`ledger row ${row.id} changed while claiming it; retry the claim`, 'LedgerRowBusy');
+  }
+  return { ...recorded, status: 'failed', reason: `unexpected-ledger-status-${row.status}` };
 }
 
 interface ComposedMessage {
@@ -197,8 +231,10 @@ async function composeMessage(db: Db, ref: OccurrenceRef & { notificationId: str
 }
 
 async function sendViaChat(deps: DeliveryDeps, chatId: string, message: ComposedMessage): Promise<DispatchResult> {
-  const chat = await deps.db.chat.findUniqueOrThrow({ where: { id: chatId } });
-  const base = { channel: chat.channel, chatId: chat.id, text: message.body, sender: chat.channel };
+  const chat = await deps.db.chat.findFirst({ where: { id: chatId, companyId: message.companyId, contactId: message.contact.id } });
+  // Deleted since checkChatWindow looked (or not this contact's): the rule's channel still can.
+  if (!chat) return { status: 'fallback', reason: 'chat-not-found' };
+  const base = { channel: chat.channel, chatId: chat.id, sender: chat.channel };
   try {
     if (chat.channel === 'whatsapp') {
       if (!deps.ports.whatsapp) return { ...base, status: 'fallback', reason: 'whatsapp-not-configured' };
@@ -220,7 +256,7 @@ async function sendViaChat(deps: DeliveryDeps, chatId: string, message: Composed
 async function sendViaRuleChannel(deps: DeliveryDeps, message: ComposedMessage, notificationId: string): Promise<DispatchResult> {
   const { contact } = message;
   if (message.rule.channel === 'sms') {
-    const base = { channel: 'sms', text: message.body };
+    const base = { channel: 'sms' };
     if (!contact.smsConsent) return { ...base, status: 'skipped', reason: 'no-sms-consent' };
     if (!contact.phone) return { ...base, status: 'skipped', reason: 'no-phone' };
     if (!deps.ports.sms) return { ...base, status: 'failed', reason: 'sms-not-configured' };
@@ -235,12 +271,30 @@ async function sendViaRuleChannel(deps: DeliveryDeps, message: ComposedMessage, 
     }
   }
 
-  const base = { channel: 'email', text: message.body };
+  const base = { channel: 'email' };
   if (!contact.emailConsent) return { ...base, status: 'skipped', reason: 'no-email-consent' };
   if (!contact.email) return { ...base, status: 'skipped', reason: 'no-email-address' };
   if (!deps.ports.email) return { ...base, status: 'failed', reason: 'email-not-configured' };
   const mailbox = message.rule.mailboxId ? await deps.db.mailbox.findUnique({ where: { id: message.rule.mailboxId } }) : null;
   const from = mailbox?.address ?? message.gatewayEmail;
+  let smtp: SmtpMailbox | undefined;
+  if (mailbox) {
+    // Recorded as a failed send, like an unconfigured channel, rather than thrown: a thrown
+    // failure ends the reminder workflow, and neither a missing key nor a password sealed with
+    // another key gets better on retry.
+    if (!deps.mailboxSecretKey) return { ...base, sender: from, status: 'failed', reason: 'mailbox-key-not-configured' };
+    let password: string;
+    try {
+      password = decryptSecret(mailbox.smtpPasswordEncrypted, deps.mailboxSecretKey);
+    } catch {
+      return { ...base, sender: from, status: 'failed', reason: 'mailbox-password-unreadable' };
+    }
+    smtp = { host: mailbox.smtpHost, port: mailbox.smtpPort, secure: mailbox.smtpSecure, user: mailbox.smtpUser, password };
+  }
+  // One-click unsubscribe on every reminder email, mailbox mail included: the link withdraws the
+  // contact's emailConsent, which gates the mailbox sends exactly as it gates the gateway's. Left
+  // off mailbox mail, a client who only hears from a mailbox could withdraw consent only by
+  // asking a person to untick it.
   const unsubscribe = callbackUrl(deps, `unsubscribe/${notificationId}`);
   try {
     const sent = await deps.ports.email.sendEmail({
@@ -249,23 +303,13 @@ async function sendViaRuleChannel(deps: DeliveryDeps, message: ComposedMessage, 
       subject: message.subject,
       text: message.body,
       messageId: message.messageId,
-      headers:
-        !mailbox && unsubscribe
-          ? { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' }
-          : undefined,
-      smtp: mailbox
-        ? { host: mailbox.smtpHost, port: mailbox.smtpPort, secure: mailbox.smtpSecure, user: mailbox.smtpUser, password: decryptSecret(mailbox.smtpPasswordEncrypted, requireKey(deps)) }
-        : undefined,
+      headers: unsubscribe ? { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } : undefined,
+      smtp,
     });
     return { ...base, sender: from, status: 'sent', providerMessageId: sent.providerMessageId };
   } catch (error) {
     return permanentFailure({ ...base, sender: from }, error);
   }
-}
-
-function requireKey(deps: DeliveryDeps): Buffer {
-  if (!deps.mailboxSecretKey) throw ApplicationFailure.nonRetryable('MAILBOX_SECRET_KEY is not configured', 'ConfigurationError');
-  return deps.mailboxSecretKey;
 }
 
 function permanentFailure(base: Partial<DispatchResult>, error: unknown): DispatchResult {
