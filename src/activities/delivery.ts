@@ -132,10 +132,10 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
      * work orders' feeds). Idempotent per notification. */
     async recordOutcome(input: OccurrenceRef & { notificationId: string; result: DispatchResult; fallbackReason?: string }): Promise<DeliveryOutcome> {
       const { result } = input;
-      // Outcomes decided without a dispatch (a stale occurrence) are written here; dispatched
-      // ones were written by `dispatch` right after the provider answered.
+      // Outcomes decided without a successful dispatch (a stale occurrence, a dispatch that gave
+      // up) are written here; dispatched ones were written by `dispatch` right after the provider answered.
       await db.notification.updateMany({
-        where: { id: input.notificationId, status: 'pending' },
+        where: { id: input.notificationId, status: { in: ['pending', 'fell-back'] } },
         data: { status: result.status, reason: result.reason ?? null },
       });
       const notification = await db.notification.findUniqueOrThrow({ where: { id: input.notificationId } });

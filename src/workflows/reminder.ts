@@ -1,6 +1,8 @@
 // One durable reminder per (rule, contact): plan the next send, sleep until it (moving the
 // timer when a change arrives), deliver, then continue-as-new for the next occurrence.
 import {
+  ActivityFailure,
+  ApplicationFailure,
   condition,
   continueAsNew,
   defineQuery,
@@ -103,7 +105,7 @@ async function deliver(occ: ReminderKey & { occurrenceDate: string; scheduledFor
   if (ledger.tryLastChatFirst) {
     const chat = await dbActivities.checkChatWindow({ ...key, at: new Date(Date.now()).toISOString() });
     if (chat) {
-      const viaChat = await dispatchActivities.dispatch({ ...ref, notificationId: ledger.notificationId, route: { kind: 'chat', chatId: chat.chatId } });
+      const viaChat = await dispatchOrGiveUp({ ...ref, notificationId: ledger.notificationId, route: { kind: 'chat', chatId: chat.chatId } }, 'fallback');
       if (viaChat.status !== 'fallback') {
         return dbActivities.recordOutcome({ ...ref, notificationId: ledger.notificationId, result: viaChat });
       }
@@ -112,6 +114,22 @@ async function deliver(occ: ReminderKey & { occurrenceDate: string; scheduledFor
       fallbackReason = 'no-open-chat';
     }
   }
-  const result = await dispatchActivities.dispatch({ ...ref, notificationId: ledger.notificationId, route: { kind: 'rule-channel' } });
+  const result = await dispatchOrGiveUp({ ...ref, notificationId: ledger.notificationId, route: { kind: 'rule-channel' } }, 'failed');
   return dbActivities.recordOutcome({ ...ref, notificationId: ledger.notificationId, result, fallbackReason });
+}
+
+/** A dispatch that exhausted its retries (or failed in a way no retry fixes) must not fail the
+ * reminder: the occurrence is recorded (chat → fall back; channel → failed) and the workflow
+ * goes on to the next occurrence. */
+async function dispatchOrGiveUp(
+  input: Parameters<typeof dispatchActivities.dispatch>[0],
+  onFailure: 'fallback' | 'failed',
+): Promise<Awaited<ReturnType<typeof dispatchActivities.dispatch>>> {
+  try {
+    return await dispatchActivities.dispatch(input);
+  } catch (error) {
+    if (!(error instanceof ActivityFailure)) throw error;
+    const cause = error.cause instanceof ApplicationFailure ? (error.cause.type ?? error.cause.message) : (error.cause?.message ?? 'unknown');
+    return { status: onFailure, reason: `dispatch-gave-up: ${cause}` };
+  }
 }

@@ -103,3 +103,30 @@ async function waitFor(predicate: () => boolean, timeoutMs = 20_000): Promise<vo
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+test('a dispatch that keeps failing is recorded as failed and the reminder goes on to next year', async () => {
+  const { db } = testDb;
+  let attempts = 0;
+  const ports = { sms: { sendSms: async () => { attempts++; throw new Error('provider SDK exploded'); } } };
+  const now = new Date(await env.currentTimeMs());
+  const month = String(((now.getUTCMonth() + 2) % 12) + 1).padStart(2, '0');
+  const { company, contact, rule } = await birthdayRule({ timeZone: 'UTC', daysInAdvance: 0, sendTime: '10:00', birthday: `--${month}-01` });
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'reminders-fail', workflowBundle: bundle, activities: createReminderActivities({ db, ports }) });
+  await worker.runUntil(async () => {
+    const handle = await env.client.workflow.start(reminderWorkflow, {
+      taskQueue: 'reminders-fail', workflowId: `fail-${contact.id}`, args: [{ companyId: company.id, ruleId: rule.id, contactId: contact.id }],
+    });
+    const first = await queryWhen(handle, (s) => s.phase === 'sleeping');
+    await env.sleep(Date.parse(first.nextSendAt!) - (await env.currentTimeMs()) + 60_000);
+    // Skip through the retry backoff (5 s doubling to 10 min, 20 attempts: about 2.5 h).
+    for (let i = 0; i < 40 && attempts < 20; i++) await env.sleep(10 * 60_000);
+    const next = await queryWhen(handle, (s) => s.phase === 'sleeping' && s.occurrenceDate !== first.occurrenceDate);
+    expect(next.lastOutcome).toMatchObject({ status: 'failed', occurrenceDate: first.occurrenceDate });
+    await handle.terminate('test done');
+  });
+  expect(attempts).toBe(20);
+  const ledger = await db.notification.findFirstOrThrow({ where: { ruleId: rule.id } });
+  expect(ledger).toMatchObject({ status: 'failed', reason: expect.stringContaining('dispatch-gave-up') });
+  const feed = await db.activityEntry.findMany({ where: { contactId: contact.id } });
+  expect(feed.map((e) => e.kind)).toEqual(['notification.failed']);
+});
