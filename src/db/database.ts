@@ -21,7 +21,7 @@ export async function openDatabase(options: { databaseUrl?: string; dataDir: str
     await embedded?.stop();
     throw error;
   }
-  const db = createDb(url);
+  const db = createDb(url, embedded ? 1 : 10);
   return {
     db,
     embedded: Boolean(embedded),

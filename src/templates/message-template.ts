@@ -7,7 +7,9 @@ export type TemplateVariables = Record<(typeof TEMPLATE_VARIABLES)[number], stri
 
 const ALLOWED = new Set<string>(TEMPLATE_VARIABLES);
 
-/** Problems with a template, empty when it is usable. */
+/** Problems with a template, empty when it is usable. Only plain text, comments and
+ * `{{variable}}` / `{{{variable}}}` are allowed: anything else (blocks, helpers, arguments,
+ * sub-expressions, partials, decorators) is refused here, so every saved template renders. */
 export function checkTemplate(source: string): string[] {
   let ast: hbs.AST.Program;
   try {
@@ -15,30 +17,22 @@ export function checkTemplate(source: string): string[] {
   } catch (error) {
     return [`template does not parse: ${(error as Error).message.split('\n')[0]}`];
   }
-  const problems: string[] = [];
-  const visit = (node: unknown): void => {
-    if (!node || typeof node !== 'object') return;
-    const n = node as { type?: string; original?: string; parts?: string[] } & Record<string, unknown>;
-    if (n.type === 'PathExpression') {
-      const name = n.original ?? '';
-      if (!ALLOWED.has(name)) problems.push(`unknown variable "${name}" (known: ${TEMPLATE_VARIABLES.join(', ')})`);
-      return;
+  const problems = new Set<string>();
+  for (const node of ast.body) {
+    if (node.type === 'ContentStatement' || node.type === 'CommentStatement') continue;
+    if (node.type !== 'MustacheStatement') {
+      problems.add('blocks, helpers and partials are not supported; use {{variable}} only');
+      continue;
     }
-    if (n.type === 'BlockStatement' || n.type === 'PartialStatement' || n.type === 'DecoratorBlock' || n.type === 'PartialBlockStatement') {
-      problems.push('blocks, helpers and partials are not supported; use {{variable}} only');
-      return;
+    const mustache = node as hbs.AST.MustacheStatement;
+    if (mustache.path.type !== 'PathExpression' || mustache.params.length > 0 || mustache.hash) {
+      problems.add('only plain {{variable}} is supported (no arguments, helpers or sub-expressions)');
+      continue;
     }
-    for (const value of Object.values(n)) {
-      if (Array.isArray(value)) value.forEach(visit);
-      else if (value && typeof value === 'object' && key(value)) visit(value);
-    }
-  };
-  visit(ast);
-  return [...new Set(problems)];
-}
-
-function key(value: object): boolean {
-  return 'type' in value;
+    const name = (mustache.path as hbs.AST.PathExpression).original;
+    if (!ALLOWED.has(name)) problems.add(`unknown variable "${name}" (known: ${TEMPLATE_VARIABLES.join(', ')})`);
+  }
+  return [...problems];
 }
 
 const compiled = new Map<string, HandlebarsTemplateDelegate>();

@@ -34,7 +34,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   }
   const template = new Blob([readFileSync(PGLITE_TEMPLATE_FILE)]);
   const pg = await startEmbeddedPostgres({ loadDataDir: template });
-  const db = createDb(pg.url);
+  const db = createDb(pg.url, 1); // see createDb: one connection per embedded database
   return {
     db,
     url: pg.url,
