@@ -39,8 +39,10 @@ export function chatRoutes({ router, registry, db }: RouteDeps): void {
     },
   });
 
+  // errors 404: contactOf() answers 404 for a body contactId of no contact in this company; the
+  // document must say so (found by scripts/fuzz-api.sh: status_code_conformance).
   addRoute(router, registry, {
-    method: 'post', path: '/v1/chats', tag: 'Chats', summary: 'Register a contact\'s chat on a channel', status: 201, errors: [409],
+    method: 'post', path: '/v1/chats', tag: 'Chats', summary: 'Register a contact\'s chat on a channel', status: 201, errors: [404, 409],
     body: z.strictObject({ contactId: uuid, channel: chatChannel, address: chatAddress, lastInboundAt: isoInstant.nullable().optional(), open: z.boolean().default(true) }),
     response: chatSchema,
     handler: async ({ auth, body }) => {
@@ -122,8 +124,9 @@ export function chatRoutes({ router, registry, db }: RouteDeps): void {
     },
   });
 
+  // errors 404: as for POST /v1/chats, an unknown body contactId is a documented 404.
   addRoute(router, registry, {
-    method: 'post', path: '/v1/work-orders', tag: 'Work orders', summary: 'Create a work order for a contact', status: 201,
+    method: 'post', path: '/v1/work-orders', tag: 'Work orders', summary: 'Create a work order for a contact', status: 201, errors: [404],
     body: z.strictObject({ contactId: uuid, title: z.string().trim().min(1).max(200), status: z.enum(['open', 'closed']).default('open') }),
     response: workOrderSchema,
     handler: async ({ auth, body }) => {

@@ -4,8 +4,8 @@ import { nextSend, upcomingSends, validateScheduleRule } from '../../calendar/sc
 import type { Db } from '../../db/client';
 import type { ContactField, Mailbox, NotificationRule } from '../../generated/prisma/client';
 import { scheduleFor, templateVariables } from '../../reminders/plan-inputs';
-import { checkTemplate, renderTemplate } from '../../templates/message-template';
-import { badRequest, forbidden, notFound } from '../errors';
+import { checkTemplate, renderTemplate, type TemplateVariables } from '../../templates/message-template';
+import { badRequest, forbidden, notFound, unprocessable } from '../errors';
 import { addRoute } from '../routing';
 import { contactKind, idParams, isoInstant, page, pagingQuery, sendTime, uuid } from '../schemas';
 import { mailboxUsableBy } from './mailboxes';
@@ -64,6 +64,16 @@ const ruleCreate = z.strictObject({
 const rulePatch = z.strictObject({ ...ruleFields, emailSender: emailSender.nullable(), subjectTemplate: ruleFields.subjectTemplate.nullable() }).partial();
 
 const DEFAULT_SUBJECT = '{{eventLabel}}: {{eventDate}}';
+
+/** Renders for preview; a stored template that cannot render is a 422, not a 500. */
+function renderForPreview(template: string, variables: TemplateVariables, field: string): string {
+  try {
+    return renderTemplate(template, variables);
+  } catch (error) {
+    const failure = (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+    throw unprocessable(`The rule's ${field} cannot be rendered (${failure}); fix it with PATCH`, [{ path: field, message: failure }]);
+  }
+}
 
 const scheduleItem = z.object({ occurrenceDate: z.string(), sendAt: z.string(), sendAtLocal: z.string() });
 
@@ -189,8 +199,8 @@ export function ruleRoutes({ router, registry, db, scheduler }: RouteDeps): void
       const occurrenceDate = next?.ok ? next.occurrenceDate : '(no upcoming date)';
       const variables = templateVariables(rule, company, contact, occurrenceDate);
       return {
-        subject: rule.channel === 'email' ? renderTemplate(rule.subjectTemplate ?? DEFAULT_SUBJECT, variables) : null,
-        body: renderTemplate(rule.bodyTemplate, variables),
+        subject: rule.channel === 'email' ? renderForPreview(rule.subjectTemplate ?? DEFAULT_SUBJECT, variables, 'subjectTemplate') : null,
+        body: renderForPreview(rule.bodyTemplate, variables, 'bodyTemplate'),
         channel: rule.channel,
         nextSend: next?.ok ? { occurrenceDate: next.occurrenceDate, sendAt: next.sendAt.toISOString(), sendAtLocal: next.sendAtLocal } : null,
         ...(planned.ok ? (next && !next.ok ? { reason: next.reason } : {}) : { reason: planned.reason }),

@@ -13,6 +13,7 @@
 import express, { Router, type Response } from 'express';
 import type { Db } from '../../db/client';
 import { badRequest, notFound } from '../errors';
+import { uuid } from '../schemas';
 
 export interface UnsubscribeDeps {
   db: Db;
@@ -71,6 +72,9 @@ export function unsubscribeRouter(deps: UnsubscribeDeps): Router {
 }
 
 async function findNotification(db: Db, id: string) {
+  // Every link holds a UUID; anything else (e.g. %00, which PostgreSQL refuses in text and which
+  // answered 500, found while fuzzing the API) is an unknown link, without a query.
+  if (!uuid.safeParse(id).success) throw notFound('Unsubscribe link');
   const found = await db.notification.findUnique({
     where: { id },
     select: { id: true, companyId: true, contactId: true, occurrenceDate: true, contact: { select: { emailConsent: true } }, company: { select: { name: true } } },
