@@ -1,5 +1,5 @@
-// Email unsubscribe links (List-Unsubscribe, RFC 8058 one-click) for reminders sent through the
-// company gateway.
+// Email unsubscribe links (List-Unsubscribe, RFC 8058 one-click) carried by every reminder email,
+// whether sent from the company gateway or from a connected mailbox.
 //
 // The link is /webhooks/unsubscribe/<notification id>. The id is a random UUID (v4, 122 random
 // bits) known only to the recipient of that email, so it serves as the unsubscribe token: it
