@@ -31,3 +31,14 @@ export const eventDateValue = z
   .refine((v) => parseEventValue(v) !== null, 'must be a date YYYY-MM-DD or a yearly date --MM-DD');
 
 export const isoInstant = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 instant' });
+
+/** One page of a list: the rows of the window and the total, in the shape of `page(item)`. */
+export async function pageOf<T, R>(
+  paging: { limit: number; offset: number },
+  rows: (window: { take: number; skip: number }) => Promise<T[]>,
+  count: () => Promise<number>,
+  toItem: (row: T) => R,
+) {
+  const [items, total] = await Promise.all([rows({ take: paging.limit, skip: paging.offset }), count()]);
+  return { items: items.map(toItem), total, limit: paging.limit, offset: paging.offset };
+}

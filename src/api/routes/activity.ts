@@ -1,8 +1,9 @@
 // Activity feeds (contact and work order) and the delivery ledger, newest first.
 import { z } from 'zod';
+import type { Notification } from '../../generated/prisma/client';
 import { notFound } from '../errors';
 import { addRoute } from '../routing';
-import { idParams, page, pagingQuery, uuid } from '../schemas';
+import { idParams, page, pagingQuery, uuid, pageOf } from '../schemas';
 import type { RouteDeps } from './deps';
 
 const activitySchema = z.object({
@@ -18,11 +19,7 @@ const notificationSchema = z.object({
 
 export function activityRoutes({ router, registry, db }: RouteDeps): void {
   const feed = async (where: { contactId: string } | { workOrderId: string }, query: { limit: number; offset: number }) => {
-    const [items, total] = await Promise.all([
-      db.activityEntry.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: query.limit, skip: query.offset }),
-      db.activityEntry.count({ where }),
-    ]);
-    return { items: items.map(toActivity), total, limit: query.limit, offset: query.offset };
+    return pageOf(query, (window) => db.activityEntry.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], ...window }), () => db.activityEntry.count({ where }), toActivity);
   };
 
   addRoute(router, registry, {
@@ -54,20 +51,22 @@ export function activityRoutes({ router, registry, db }: RouteDeps): void {
         ...(query.contactId ? { contactId: query.contactId } : {}),
         ...(query.status ? { status: query.status } : {}),
       };
-      const [items, total] = await Promise.all([
-        db.notification.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: query.limit, skip: query.offset }),
-        db.notification.count({ where }),
-      ]);
-      return {
-        items: items.map((n) => ({
-          id: n.id, ruleId: n.ruleId, contactId: n.contactId, occurrenceDate: n.occurrenceDate, scheduledFor: n.scheduledFor.toISOString(),
-          status: n.status, channel: n.channel, sender: n.sender, reason: n.reason, providerMessageId: n.providerMessageId,
-          providerErrorCode: n.providerErrorCode, createdAt: n.createdAt.toISOString(), updatedAt: n.updatedAt.toISOString(),
-        })),
-        total, limit: query.limit, offset: query.offset,
-      };
+      return pageOf(
+        query,
+        (window) => db.notification.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], ...window }),
+        () => db.notification.count({ where }),
+        toNotification,
+      );
     },
   });
+}
+
+function toNotification(n: Notification) {
+  return {
+    id: n.id, ruleId: n.ruleId, contactId: n.contactId, occurrenceDate: n.occurrenceDate, scheduledFor: n.scheduledFor.toISOString(),
+    status: n.status, channel: n.channel, sender: n.sender, reason: n.reason, providerMessageId: n.providerMessageId,
+    providerErrorCode: n.providerErrorCode, createdAt: n.createdAt.toISOString(), updatedAt: n.updatedAt.toISOString(),
+  };
 }
 
 function toActivity(a: { id: string; kind: string; text: string; channel: string | null; sender: string | null; chatId: string | null; notificationId: string | null; createdAt: Date }) {

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { notFound } from '../errors';
 import { addRoute } from '../routing';
-import { idParams, isoInstant, page, pagingQuery, uuid } from '../schemas';
+import { idParams, isoInstant, page, pagingQuery, uuid, pageOf } from '../schemas';
 import type { RouteDeps } from './deps';
 
 const chatChannel = z.enum(['whatsapp', 'instagram']);
@@ -31,11 +31,7 @@ export function chatRoutes({ router, registry, db }: RouteDeps): void {
     query: pagingQuery.extend({ contactId: uuid.optional() }), response: page(chatSchema),
     handler: async ({ auth, query }) => {
       const where = { companyId: auth.companyId, ...(query.contactId ? { contactId: query.contactId } : {}) };
-      const [items, total] = await Promise.all([
-        db.chat.findMany({ where, orderBy: { createdAt: 'desc' }, take: query.limit, skip: query.offset }),
-        db.chat.count({ where }),
-      ]);
-      return { items: items.map(toChat), total, limit: query.limit, offset: query.offset };
+      return pageOf(query, (window) => db.chat.findMany({ where, orderBy: { createdAt: 'desc' }, ...window }), () => db.chat.count({ where }), toChat);
     },
   });
 
@@ -81,11 +77,7 @@ export function chatRoutes({ router, registry, db }: RouteDeps): void {
     query: pagingQuery, response: page(messageSchema),
     handler: async ({ auth, params, query }) => {
       const chat = await chatOf(auth.companyId, params.id);
-      const [items, total] = await Promise.all([
-        db.chatMessage.findMany({ where: { chatId: chat.id }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: query.limit, skip: query.offset }),
-        db.chatMessage.count({ where: { chatId: chat.id } }),
-      ]);
-      return { items: items.map(toMessage), total, limit: query.limit, offset: query.offset };
+      return pageOf(query, (window) => db.chatMessage.findMany({ where: { chatId: chat.id }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], ...window }), () => db.chatMessage.count({ where: { chatId: chat.id } }), toMessage);
     },
   });
 
@@ -116,11 +108,7 @@ export function chatRoutes({ router, registry, db }: RouteDeps): void {
     query: pagingQuery.extend({ contactId: uuid.optional(), status: z.enum(['open', 'closed']).optional() }), response: page(workOrderSchema),
     handler: async ({ auth, query }) => {
       const where = { companyId: auth.companyId, ...(query.contactId ? { contactId: query.contactId } : {}), ...(query.status ? { status: query.status } : {}) };
-      const [items, total] = await Promise.all([
-        db.workOrder.findMany({ where, orderBy: { createdAt: 'desc' }, take: query.limit, skip: query.offset }),
-        db.workOrder.count({ where }),
-      ]);
-      return { items: items.map(toWorkOrder), total, limit: query.limit, offset: query.offset };
+      return pageOf(query, (window) => db.workOrder.findMany({ where, orderBy: { createdAt: 'desc' }, ...window }), () => db.workOrder.count({ where }), toWorkOrder);
     },
   });
 

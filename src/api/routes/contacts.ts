@@ -4,7 +4,7 @@ import type { Contact } from '../../generated/prisma/client';
 import { checkFieldValues, mergeFieldValues } from '../contact-values';
 import { notFound } from '../errors';
 import { addRoute } from '../routing';
-import { contactKind, contactRole, e164, email, idParams, page, pagingQuery } from '../schemas';
+import { contactKind, contactRole, e164, email, idParams, page, pagingQuery, pageOf } from '../schemas';
 import type { RouteDeps } from './deps';
 
 export const contactSchema = z.object({
@@ -65,11 +65,7 @@ export function contactRoutes({ router, registry, db, scheduler }: RouteDeps): v
         ...(query.role ? { role: query.role } : {}),
         ...(query.q ? { name: { contains: query.q, mode: 'insensitive' as const } } : {}),
       };
-      const [items, total] = await Promise.all([
-        db.contact.findMany({ where, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: query.limit, skip: query.offset }),
-        db.contact.count({ where }),
-      ]);
-      return { items: items.map(toContact), total, limit: query.limit, offset: query.offset };
+      return pageOf(query, (window) => db.contact.findMany({ where, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], ...window }), () => db.contact.count({ where }), toContact);
     },
   });
 

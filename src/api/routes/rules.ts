@@ -7,7 +7,7 @@ import { scheduleFor, templateVariables } from '../../reminders/plan-inputs';
 import { checkTemplate, renderTemplate, type TemplateVariables } from '../../templates/message-template';
 import { badRequest, forbidden, notFound, unprocessable } from '../errors';
 import { addRoute } from '../routing';
-import { contactKind, idParams, isoInstant, page, pagingQuery, sendTime, uuid } from '../schemas';
+import { contactKind, idParams, isoInstant, page, pagingQuery, sendTime, uuid, pageOf } from '../schemas';
 import { mailboxUsableBy } from './mailboxes';
 import type { RouteDeps } from './deps';
 
@@ -114,11 +114,7 @@ export function ruleRoutes({ router, registry, db, scheduler }: RouteDeps): void
     query: pagingQuery.extend({ kind: contactKind.optional() }), response: page(ruleSchema),
     handler: async ({ auth, query }) => {
       const where = { companyId: auth.companyId, ...(query.kind ? { kind: query.kind } : {}) };
-      const [items, total] = await Promise.all([
-        db.notificationRule.findMany({ where, include: { eventField: true, mailbox: true }, orderBy: { createdAt: 'asc' }, take: query.limit, skip: query.offset }),
-        db.notificationRule.count({ where }),
-      ]);
-      return { items: items.map(toRule), total, limit: query.limit, offset: query.offset };
+      return pageOf(query, (window) => db.notificationRule.findMany({ where, include: { eventField: true, mailbox: true }, orderBy: { createdAt: 'asc' }, ...window }), () => db.notificationRule.count({ where }), toRule);
     },
   });
 
