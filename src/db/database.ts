@@ -12,11 +12,19 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export async function openDatabase(options: { databaseUrl?: string; dataDir: string }): Promise<Database> {
+export interface OpenDatabaseOptions {
+  databaseUrl?: string;
+  dataDir: string;
+  /** Apply prisma/migrations first (default). The separate worker process leaves that to the API
+   * so two processes never race for Prisma's migration lock. */
+  migrate?: boolean;
+}
+
+export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
   const embedded = options.databaseUrl ? undefined : await startEmbeddedPostgres({ dataDir: path.join(options.dataDir, 'postgres') });
   const url = options.databaseUrl ?? embedded!.url;
   try {
-    await migrateDeploy(url);
+    if (options.migrate !== false) await migrateDeploy(url);
   } catch (error) {
     await embedded?.stop();
     throw error;

@@ -12,7 +12,8 @@ import { connectTemporalClient } from '../temporal/connection';
 async function main(config: Config): Promise<void> {
   const { databaseUrl, temporalAddress } = requireExternalServices(config, 'npm run worker');
   const logger = createLogger(config.LOG_LEVEL);
-  const database = await openDatabase({ databaseUrl, dataDir: config.DATA_DIR });
+  // The API process migrates the schema (docker-compose starts the worker once the API is healthy).
+  const database = await openDatabase({ databaseUrl, dataDir: config.DATA_DIR, migrate: false });
   const connection = await NativeConnection.connect({ address: temporalAddress });
   const temporal = await connectTemporalClient(temporalAddress, config.TEMPORAL_NAMESPACE);
   const worker = await createReminderWorker({

@@ -18,6 +18,11 @@ test('docker-compose has postgres, temporal, temporal-ui, mailpit, api and worke
   expect(compose.services.worker!.command).toEqual(['npm', 'run', 'worker']);
 });
 
+test('the worker starts after the API is healthy (the API migrates the database)', () => {
+  expect(compose.services.worker!.depends_on).toEqual({ api: { condition: 'service_healthy' } });
+  expect(JSON.stringify((compose.services.api as { healthcheck?: unknown }).healthcheck)).toContain('/health');
+});
+
 test('ports: API 3000, Temporal 7233, UI 8233, Mailpit SMTP 1025', () => {
   expect(compose.services.api!.ports).toContain('3000:3000');
   expect(compose.services.temporal!.ports).toContain('7233:7233');
