@@ -38,6 +38,8 @@ export async function reminderWorkflow(input: ReminderInput): Promise<ReminderSt
     changed = true;
   });
   setHandler(reminderStateQuery, () => state);
+  // Set when a change interrupted the sleep after the send instant had passed: see `graceMs`.
+  let dueWhenInterrupted = false;
 
   for (;;) {
     changed = false;
@@ -49,7 +51,13 @@ export async function reminderWorkflow(input: ReminderInput): Promise<ReminderSt
 
     // Never plan the occurrence just handled again: start one minute after its send instant.
     const notBefore = input.lastSendAt ? Date.parse(input.lastSendAt) + MINUTE_MS : 0;
-    const next = nextSend({ ...plan.schedule, now: Math.max(Date.now(), notBefore) });
+    const now = Math.max(Date.now(), notBefore);
+    // After an outage the fired timer and a pending `reminderChanged` reach the workflow in the
+    // same task, and the signal wins: re-planning from "now" alone silently dropped the send that
+    // fell due meanwhile (no ledger row, no feed entry). Such a send still counts within the
+    // grace period, as the late timer would have; never reaching back before `notBefore`.
+    const graceMs = dueWhenInterrupted ? Math.min(plan.graceMs, now - notBefore) : 0;
+    const next = nextSend({ ...plan.schedule, now, graceMs });
     if (!next.ok) return end(state, next.reason);
 
     Object.assign(state, {
@@ -62,7 +70,10 @@ export async function reminderWorkflow(input: ReminderInput): Promise<ReminderSt
     setCurrentDetails(`${plan.description}: next send ${next.sendAtLocal} for the occurrence on ${next.occurrenceDate}`);
 
     const interrupted = await condition(() => changed, Math.max(next.sendAt.getTime() - Date.now(), 0));
-    if (interrupted) continue;
+    if (interrupted) {
+      dueWhenInterrupted = Date.now() >= next.sendAt.getTime();
+      continue;
+    }
 
     state.phase = 'delivering';
     const outcome = await deliver({
@@ -86,6 +97,9 @@ export async function reminderWorkflow(input: ReminderInput): Promise<ReminderSt
     s.endReason = reason;
     delete s.nextSendAt;
     delete s.nextSendAtLocal;
+    // The occurrence of an abandoned plan will never be handled: an ended reminder that still
+    // reported it (rule disabled, contact now an employee) read as "due on <date>".
+    delete s.occurrenceDate;
     return s;
   }
 }

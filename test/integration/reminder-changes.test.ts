@@ -1,0 +1,183 @@
+// The reminder workflow on Temporal's time-skipping test server when what it depends on changes
+// while it sleeps: the rule's send time, the contact's date, the company's time zone (each with
+// the `reminderChanged` signal), the rule disabled, the contact turned employee, and the SMS
+// consent withdrawn (read at send time, no signal). Real activities on a real database,
+// in-memory provider ports.
+//
+// The tests share one test server whose clock only moves forward: each moves it to its own
+// starting instant (increasing through the file, in 2041) and asserts literal instants.
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Db } from '../../src/db/client';
+import { reminderChangedSignal } from '../../src/workflows';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import {
+  closedResult,
+  createReminderFixture,
+  createReminderWorker,
+  expectSentAt,
+  ledgerRows,
+  queryWhen,
+  reminderActivities,
+  settle,
+  skipTo,
+  skipToOccurrence,
+  sleepingState,
+  startReminder,
+  terminateStartedReminders,
+  timedPorts,
+  uniqueTaskQueue,
+  type ReminderFixture,
+  type ReminderFixtureOptions,
+  type ReminderHandle,
+  type TimedSentMessage,
+} from '../support/reminder-fixtures';
+import { bundleWorkflows, createTimeSkippingEnv } from '../support/temporal';
+
+let env: TestWorkflowEnvironment;
+let bundle: WorkflowBundleWithSourceMap;
+let testDb: TestDatabase;
+let db: Db;
+
+beforeAll(async () => {
+  [env, bundle, testDb] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows(), createTestDatabase()]);
+  db = testDb.db;
+});
+afterEach(terminateStartedReminders);
+afterAll(async () => {
+  await env?.teardown();
+  await testDb?.close();
+});
+
+/** Creates the fixture, starts its reminder on a fresh worker and runs `body` while it polls. */
+async function withReminder(
+  options: ReminderFixtureOptions,
+  body: (ctx: { fx: ReminderFixture; handle: ReminderHandle; sent: TimedSentMessage[] }) => Promise<void>,
+): Promise<{ fx: ReminderFixture; sent: TimedSentMessage[] }> {
+  const fx = await createReminderFixture(db, options);
+  const { ports, sent } = timedPorts(env);
+  const taskQueue = uniqueTaskQueue();
+  const worker = await createReminderWorker(env, bundle, taskQueue, reminderActivities(db, ports));
+  await worker.runUntil(async () => body({ fx, handle: await startReminder(env, fx, taskQueue), sent }));
+  return { fx, sent };
+}
+
+test('the rule send time edited while sleeping (09:00 → 17:45 on the send day): the timer moves, one send at the new time', async () => {
+  await skipTo(env, '2041-01-01T00:00:00Z');
+  const { fx, sent } = await withReminder({ contact: { fields: { birthday: '--02-10' } }, rule: { sendTime: '09:00' } }, async ({ fx, handle, sent }) => {
+    expect(await sleepingState(handle)).toMatchObject({ nextSendAt: '2041-02-10T09:00:00.000Z' });
+    await skipTo(env, '2041-02-10T06:00:00Z');
+    await db.notificationRule.update({ where: { id: fx.ruleId }, data: { sendTime: '17:45' } });
+    await handle.signal(reminderChangedSignal);
+    expect(await queryWhen(handle, (s) => s.phase === 'sleeping' && s.nextSendAt !== '2041-02-10T09:00:00.000Z')).toEqual({
+      phase: 'sleeping',
+      nextSendAt: '2041-02-10T17:45:00.000Z',
+      nextSendAtLocal: '2041-02-10T17:45:00.000+00:00',
+      occurrenceDate: '2041-02-10',
+    });
+
+    // The old instant passes without a send.
+    await skipTo(env, '2041-02-10T09:01:00Z');
+    await settle();
+    expect(sent).toHaveLength(0);
+    expect(await ledgerRows(db, fx)).toEqual([]);
+
+    expect(await skipToOccurrence(env, handle, { sendAt: '2041-02-10T17:45:00.000Z', occurrenceDate: '2041-02-10' })).toMatchObject({
+      lastOutcome: { status: 'sent' },
+      nextSendAt: '2042-02-10T17:45:00.000Z',
+    });
+  });
+  expect(sent).toHaveLength(1);
+  expectSentAt(sent[0], '2041-02-10T17:45:00.000Z');
+  expect(await ledgerRows(db, fx)).toEqual([{ occurrenceDate: '2041-02-10', scheduledFor: '2041-02-10T17:45:00.000Z', status: 'sent', reason: null, channel: 'sms' }]);
+});
+
+test("the contact's date edited while sleeping (Apr 20 → May 5): the timer moves to the new occurrence", async () => {
+  await skipTo(env, '2041-03-01T00:00:00Z');
+  const { fx, sent } = await withReminder({ contact: { fields: { birthday: '--04-20' } }, rule: { sendTime: '09:00' } }, async ({ fx, handle, sent }) => {
+    expect(await sleepingState(handle)).toMatchObject({ nextSendAt: '2041-04-20T09:00:00.000Z', occurrenceDate: '2041-04-20' });
+    await db.contact.update({ where: { id: fx.contactId }, data: { fields: { birthday: '--05-05' } } });
+    await handle.signal(reminderChangedSignal);
+    expect(await queryWhen(handle, (s) => s.phase === 'sleeping' && s.occurrenceDate !== '2041-04-20')).toMatchObject({
+      nextSendAt: '2041-05-05T09:00:00.000Z',
+      occurrenceDate: '2041-05-05',
+    });
+
+    await skipTo(env, '2041-04-20T09:01:00Z');
+    await settle();
+    expect(sent).toHaveLength(0);
+
+    await skipToOccurrence(env, handle, { sendAt: '2041-05-05T09:00:00.000Z', occurrenceDate: '2041-05-05' });
+  });
+  expect(sent.map((m) => m.body)).toEqual(['Birthday of Ada Lovelace on 2041-05-05']);
+  expectSentAt(sent[0], '2041-05-05T09:00:00.000Z');
+  expect(await ledgerRows(db, fx)).toEqual([{ occurrenceDate: '2041-05-05', scheduledFor: '2041-05-05T09:00:00.000Z', status: 'sent', reason: null, channel: 'sms' }]);
+});
+
+test("the company's time zone changed while sleeping (UTC → Asia/Tokyo): 09:00 local moves to 00:00Z", async () => {
+  await skipTo(env, '2041-06-01T00:00:00Z');
+  const { fx, sent } = await withReminder({ contact: { fields: { birthday: '--06-20' } }, rule: { sendTime: '09:00' } }, async ({ fx, handle, sent }) => {
+    expect(await sleepingState(handle)).toMatchObject({ nextSendAt: '2041-06-20T09:00:00.000Z', nextSendAtLocal: '2041-06-20T09:00:00.000+00:00' });
+    await db.company.update({ where: { id: fx.companyId }, data: { timeZone: 'Asia/Tokyo' } });
+    await handle.signal(reminderChangedSignal);
+    expect(await queryWhen(handle, (s) => s.phase === 'sleeping' && s.nextSendAt !== '2041-06-20T09:00:00.000Z')).toMatchObject({
+      nextSendAt: '2041-06-20T00:00:00.000Z',
+      nextSendAtLocal: '2041-06-20T09:00:00.000+09:00',
+      occurrenceDate: '2041-06-20',
+    });
+    await skipToOccurrence(env, handle, { sendAt: '2041-06-20T00:00:00.000Z', occurrenceDate: '2041-06-20' });
+    // The old instant (09:00Z) passes without a second send.
+    await skipTo(env, '2041-06-20T09:01:00Z');
+    await settle();
+    expect(sent).toHaveLength(1);
+  });
+  expectSentAt(sent[0], '2041-06-20T00:00:00.000Z');
+  expect(await ledgerRows(db, fx)).toEqual([{ occurrenceDate: '2041-06-20', scheduledFor: '2041-06-20T00:00:00.000Z', status: 'sent', reason: null, channel: 'sms' }]);
+});
+
+test('the rule disabled while sleeping: the workflow completes with endReason rule-disabled and nothing is sent', async () => {
+  await skipTo(env, '2041-07-01T00:00:00Z');
+  const { fx, sent } = await withReminder({ contact: { fields: { birthday: '--07-10' } }, rule: { sendTime: '09:00' } }, async ({ fx, handle }) => {
+    await sleepingState(handle);
+    await db.notificationRule.update({ where: { id: fx.ruleId }, data: { enabled: false } });
+    await handle.signal(reminderChangedSignal);
+    expect(await closedResult(handle)).toEqual({ phase: 'ended', endReason: 'rule-disabled' });
+    expect((await handle.describe()).status.name).toBe('COMPLETED');
+    await skipTo(env, '2041-07-10T09:01:00Z');
+    await settle();
+  });
+  expect(sent).toHaveLength(0);
+  expect(await ledgerRows(db, fx)).toEqual([]);
+});
+
+test('the contact turned employee while sleeping: the workflow completes with endReason contact-not-client', async () => {
+  await skipTo(env, '2041-08-01T00:00:00Z');
+  const { fx, sent } = await withReminder({ contact: { fields: { birthday: '--08-10' } }, rule: { sendTime: '09:00' } }, async ({ fx, handle }) => {
+    await sleepingState(handle);
+    await db.contact.update({ where: { id: fx.contactId }, data: { role: 'employee' } });
+    await handle.signal(reminderChangedSignal);
+    expect(await closedResult(handle)).toEqual({ phase: 'ended', endReason: 'contact-not-client' });
+    await skipTo(env, '2041-08-10T09:01:00Z');
+    await settle();
+  });
+  expect(sent).toHaveLength(0);
+  expect(await ledgerRows(db, fx)).toEqual([]);
+});
+
+test('SMS consent withdrawn while sleeping (no signal: consent is read at send time): skipped in the ledger and the feed, nothing sent', async () => {
+  await skipTo(env, '2041-09-01T00:00:00Z');
+  const { fx, sent } = await withReminder({ contact: { fields: { birthday: '--09-10' } }, rule: { sendTime: '09:00' } }, async ({ fx, handle }) => {
+    expect(await sleepingState(handle)).toMatchObject({ nextSendAt: '2041-09-10T09:00:00.000Z' });
+    await db.contact.update({ where: { id: fx.contactId }, data: { smsConsent: false } });
+    expect(await skipToOccurrence(env, handle, { sendAt: '2041-09-10T09:00:00.000Z', occurrenceDate: '2041-09-10' })).toMatchObject({
+      phase: 'sleeping',
+      lastOutcome: { status: 'skipped', reason: 'no-sms-consent', channel: 'sms' },
+      // Consent may come back: the reminder goes on.
+      nextSendAt: '2042-09-10T09:00:00.000Z',
+    });
+  });
+  expect(sent).toHaveLength(0);
+  expect(await ledgerRows(db, fx)).toEqual([{ occurrenceDate: '2041-09-10', scheduledFor: '2041-09-10T09:00:00.000Z', status: 'skipped', reason: 'no-sms-consent', channel: 'sms' }]);
+  const feed = await db.activityEntry.findMany({ where: { contactId: fx.contactId } });
+  expect(feed.map((e) => ({ kind: e.kind, text: e.text }))).toEqual([{ kind: 'notification.skipped', text: 'Reminder for 2041-09-10 skipped via sms: no-sms-consent' }]);
+});
