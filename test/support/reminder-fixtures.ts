@@ -181,6 +181,9 @@ const { EventType } = temporal.api.enums.v1;
  * one lock by hand, and take one back when the clock arrived: the next worker completing that task
  * releases the server's own lock, which leaves the count as before.
  *
+ * (If a long poll the stopped worker abandoned takes the task, it times out after 10 s and is
+ * scheduled again: still one lock for it.)
+ *
  * The stopped worker must have been created with `maxCachedWorkflows: 0`: the test server keeps
  * handing a workflow's tasks to the sticky queue of the worker that last ran it, and never falls
  * back to the normal queue when that worker is gone.
@@ -193,33 +196,24 @@ export async function skipThroughOutage(env: TestWorkflowEnvironment, handle: Re
   const sleeping = skipTo(env, target).then(() => {
     arrived = true;
   });
+  // The timer fired and its workflow task waits (possibly "started" by an abandoned long poll).
+  const waiting = new Set([EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED, EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT]);
+  let types: (number | null | undefined)[] = [];
   await waitFor(
     async () => {
       if (arrived) throw new Error(`the reminder's timer did not fire before ${new Date(target).toISOString()}`);
-      const types = ((await handle.fetchHistory()).events ?? []).map((e) => e.eventType);
-      return types.at(-2) === EventType.EVENT_TYPE_TIMER_FIRED && types.at(-1) === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED;
+      types = ((await handle.fetchHistory()).events ?? []).map((e) => e.eventType);
+      const after = types.slice(types.lastIndexOf(EventType.EVENT_TYPE_TIMER_FIRED) + 1);
+      return types.includes(EventType.EVENT_TYPE_TIMER_FIRED) && after.length > 0 && after.every((t) => waiting.has(t as number));
     },
     20_000,
     'timer fired during the outage',
-  );
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}; history event types: ${types.map((t) => EventType[t as number]).join(', ')}`);
+  });
   await testService.unlockTimeSkipping({});
   await sleeping;
   await testService.lockTimeSkipping({});
-}
-
-/**
- * Queries `reminderState` (of the latest run) until `accept` holds. Only for a run that does not
- * continue-as-new meanwhile (see nextRunState).
- */
-export async function queryWhen(handle: ReminderHandle, accept: (state: ReminderState) => boolean, timeoutMs = 20_000): Promise<ReminderState> {
-  const deadline = Date.now() + timeoutMs;
-  let state = await handle.query(reminderStateQuery);
-  while (!accept(state)) {
-    if (Date.now() > deadline) throw new Error(`workflow state never matched: ${JSON.stringify(state)}`);
-    await new Promise((r) => setTimeout(r, 50));
-    state = await handle.query(reminderStateQuery);
-  }
-  return state;
 }
 
 /** Polls `predicate` (sync or async) until it holds. */
@@ -251,19 +245,16 @@ export async function skipToOccurrence(
  * Waits (real time; the clock is not skipped) until the run `previousRunId` continued as new and
  * the new run sleeps on its timer (or the workflow closed), then returns the state.
  *
- * Watched through describe and history rather than queries: a query that reaches a run in the
- * moment it continues-as-new is never answered, and the test server keeps that query's
- * time-skipping lock for ever, so every later skip would run at wall-clock speed.
+ * These helpers watch describe and the history, and query only a run that sleeps: a query that
+ * reaches a run in the moment it continues-as-new is never answered, and the test server keeps
+ * that query's time-skipping lock for ever, so every later skip would run at wall-clock speed.
+ * Queries while activities run are also answered with extra workflow tasks in the history.
  */
 export function nextRunState(handle: ReminderHandle, previousRunId: string): Promise<ReminderState> {
   return settledState(handle, previousRunId);
 }
 
-/**
- * The state once the current run sleeps on its timer (or the workflow closed). Also keeps test
- * queries from landing while activities run: the test server answers those with extra workflow
- * tasks that would show up in the history.
- */
+/** The state once the current run sleeps on its timer (or the workflow closed). */
 export function sleepingState(handle: ReminderHandle): Promise<ReminderState> {
   return settledState(handle, undefined);
 }
@@ -292,12 +283,6 @@ export async function idleStateAfterSignal(handle: ReminderHandle): Promise<Remi
   );
   if (closed) return plainResult(handle);
   return handle.client.getHandle<typeof reminderWorkflow>(handle.workflowId, runId).query(reminderStateQuery);
-}
-
-/** Waits until the workflow closed (real time) and returns its result, without unlocking time skipping. */
-export async function closedResult(handle: ReminderHandle): Promise<ReminderState> {
-  await waitFor(async () => (await handle.describe()).status.name !== 'RUNNING', 20_000, 'the reminder to close');
-  return plainResult(handle);
 }
 
 async function settledState(handle: ReminderHandle, previousRunId: string | undefined, timeoutMs = 20_000): Promise<ReminderState> {
