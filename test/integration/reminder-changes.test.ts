@@ -12,12 +12,11 @@ import type { Db } from '../../src/db/client';
 import { reminderChangedSignal } from '../../src/workflows';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import {
-  closedResult,
   createReminderFixture,
   createReminderWorker,
   expectSentAt,
+  idleStateAfterSignal,
   ledgerRows,
-  queryWhen,
   reminderActivities,
   settle,
   skipTo,
@@ -69,7 +68,7 @@ test('the rule send time edited while sleeping (09:00 → 17:45 on the send day)
     await skipTo(env, '2041-02-10T06:00:00Z');
     await db.notificationRule.update({ where: { id: fx.ruleId }, data: { sendTime: '17:45' } });
     await handle.signal(reminderChangedSignal);
-    expect(await queryWhen(handle, (s) => s.phase === 'sleeping' && s.nextSendAt !== '2041-02-10T09:00:00.000Z')).toEqual({
+    expect(await idleStateAfterSignal(handle)).toEqual({
       phase: 'sleeping',
       nextSendAt: '2041-02-10T17:45:00.000Z',
       nextSendAtLocal: '2041-02-10T17:45:00.000+00:00',
@@ -98,7 +97,7 @@ test("the contact's date edited while sleeping (Apr 20 → May 5): the timer mov
     expect(await sleepingState(handle)).toMatchObject({ nextSendAt: '2041-04-20T09:00:00.000Z', occurrenceDate: '2041-04-20' });
     await db.contact.update({ where: { id: fx.contactId }, data: { fields: { birthday: '--05-05' } } });
     await handle.signal(reminderChangedSignal);
-    expect(await queryWhen(handle, (s) => s.phase === 'sleeping' && s.occurrenceDate !== '2041-04-20')).toMatchObject({
+    expect(await idleStateAfterSignal(handle)).toMatchObject({
       nextSendAt: '2041-05-05T09:00:00.000Z',
       occurrenceDate: '2041-05-05',
     });
@@ -120,7 +119,7 @@ test("the company's time zone changed while sleeping (UTC → Asia/Tokyo): 09:00
     expect(await sleepingState(handle)).toMatchObject({ nextSendAt: '2041-06-20T09:00:00.000Z', nextSendAtLocal: '2041-06-20T09:00:00.000+00:00' });
     await db.company.update({ where: { id: fx.companyId }, data: { timeZone: 'Asia/Tokyo' } });
     await handle.signal(reminderChangedSignal);
-    expect(await queryWhen(handle, (s) => s.phase === 'sleeping' && s.nextSendAt !== '2041-06-20T09:00:00.000Z')).toMatchObject({
+    expect(await idleStateAfterSignal(handle)).toMatchObject({
       nextSendAt: '2041-06-20T00:00:00.000Z',
       nextSendAtLocal: '2041-06-20T09:00:00.000+09:00',
       occurrenceDate: '2041-06-20',
@@ -141,7 +140,7 @@ test('the rule disabled while sleeping: the workflow completes with endReason ru
     await sleepingState(handle);
     await db.notificationRule.update({ where: { id: fx.ruleId }, data: { enabled: false } });
     await handle.signal(reminderChangedSignal);
-    expect(await closedResult(handle)).toEqual({ phase: 'ended', endReason: 'rule-disabled' });
+    expect(await idleStateAfterSignal(handle)).toEqual({ phase: 'ended', endReason: 'rule-disabled' });
     expect((await handle.describe()).status.name).toBe('COMPLETED');
     await skipTo(env, '2041-07-10T09:01:00Z');
     await settle();
@@ -156,7 +155,7 @@ test('the contact turned employee while sleeping: the workflow completes with en
     await sleepingState(handle);
     await db.contact.update({ where: { id: fx.contactId }, data: { role: 'employee' } });
     await handle.signal(reminderChangedSignal);
-    expect(await closedResult(handle)).toEqual({ phase: 'ended', endReason: 'contact-not-client' });
+    expect(await idleStateAfterSignal(handle)).toEqual({ phase: 'ended', endReason: 'contact-not-client' });
     await skipTo(env, '2041-08-10T09:01:00Z');
     await settle();
   });
