@@ -18,6 +18,7 @@
 #   FUZZ_API_PORT, FUZZ_TEMPORAL_PORT, FUZZ_TEMPORAL_UI_PORT
 #                          preferred ports (3900, 7900, 8900); a free one is taken when busy
 #   FUZZ_KEEP_DATA=1       keep the temporary DATA_DIR, service log and reports (kept anyway on failure)
+#   CI_RESULTS_DIR=dir     also copy the JUnit report there (CI's closing summary counts it)
 #   FUZZ_STARTUP_TIMEOUT   seconds to wait for a healthy service (default 300)
 #   FUZZ_PYTHON            interpreter for the virtualenv (default: python3.11, else a python3 >= 3.10)
 set -euo pipefail
@@ -200,6 +201,10 @@ set +e
 st_status=${PIPESTATUS[0]}
 set -e
 fuzz_seconds=$(( $(date +%s) - fuzz_started ))
+# CI sums every test run of the job (scripts/ci-summary.js reads JUnit reports from there).
+if [ -n "${CI_RESULTS_DIR:-}" ]; then
+  mkdir -p "$CI_RESULTS_DIR" && cp "$REPORT_DIR"/*.xml "$CI_RESULTS_DIR/" 2>/dev/null || true
+fi
 
 # --- 5. Summary ---------------------------------------------------------------------------------
 server_errors="$(grep -c '"request failed"' "$SERVICE_LOG" || true)"
