@@ -7,7 +7,7 @@ const { builtinModules } = require('node:module');
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
 module.exports = tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'src/generated/', '.cache/', 'data/', 'coverage/'] },
+  { ignores: ['node_modules/', 'dist/', 'src/generated/', '.cache/', 'data/', 'coverage/', 'web/dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -21,30 +21,55 @@ module.exports = tseslint.config(
   },
   {
     // Code that runs inside Temporal's deterministic workflow sandbox, and the pure modules it uses.
-    files: ['src/workflows/**/*.ts', 'src/calendar/**/*.ts', 'src/reminders/**/*.ts', 'src/temporal/search-attributes.ts'],
+    files: ['src/workflows/**/*.ts', 'src/calendar/**/*.ts', 'src/shared/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
           paths: [
             ...nodeBuiltins.map((name) => ({ name, message: 'Node built-ins are not available in workflow code.' })),
-            ...['twilio', 'nodemailer', 'pg', 'handlebars', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'].map((name) => ({
+            ...[
+              'twilio',
+              'nodemailer',
+              'pg',
+              'handlebars',
+              '@temporalio/client',
+              '@temporalio/worker',
+              '@temporalio/activity',
+            ].map((name) => ({
               name,
               message: 'Side effects belong in activities; workflows only orchestrate.',
               allowTypeImports: true,
             })),
           ],
           patterns: [
-            { group: ['@prisma/*', '**/generated/**', '**/db/**'], message: 'No database access in workflow code.', allowTypeImports: true },
-            { group: ['**/activities', '**/activities/**', '**/delivery/**'], message: 'Import activities as types only (proxyActivities).', allowTypeImports: true },
+            {
+              group: ['@prisma/*', '**/generated/**', '**/db/**'],
+              message: 'No database access in workflow code.',
+              allowTypeImports: true,
+            },
+            {
+              group: ['**/activities', '**/activities/**', '**/delivery/**'],
+              message: 'Import activities as types only (proxyActivities).',
+              allowTypeImports: true,
+            },
           ],
         },
       ],
     },
   },
   {
-    files: ['**/*.js'],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly' } },
+    files: ['**/*.js', '**/*.cjs'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: {
+        require: 'readonly',
+        module: 'writable',
+        __dirname: 'readonly',
+        process: 'readonly',
+        console: 'readonly',
+      },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

@@ -3,18 +3,12 @@
 // change during a long sleep (consent, addresses, template, sender) is read here, at send time.
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../db/client';
-import { DeliveryError, type EmailSender, type InstagramSender, type SmsSender, type SmtpMailbox, type WhatsAppSender } from '../delivery/ports';
+import { DeliveryError, type DeliveryPorts, type SmtpMailbox } from '../delivery/ports';
+import { isWindowOpen } from '../chats/window';
 import { decryptSecret } from '../security/secret-box';
-import { renderTemplate } from '../templates/message-template';
-import { templateVariables } from '../reminders/plan-inputs';
-import type { DeliveryOutcome, OccurrenceRef, ReminderKey } from '../reminders/types';
-
-export interface DeliveryPorts {
-  sms?: SmsSender;
-  whatsapp?: WhatsAppSender;
-  instagram?: InstagramSender;
-  email?: EmailSender;
-}
+import { DEFAULT_SUBJECT_TEMPLATE, renderTemplate } from '../templates/message-template';
+import { templateVariables } from '../shared/plan-inputs';
+import type { DeliveryOutcome, OccurrenceRef, ReminderKey } from '../shared/reminder-contract';
 
 export interface DeliveryDeps {
   db: Db;
@@ -52,10 +46,18 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
 
   return {
     /** Writes (or finds) the ledger row of this occurrence before anything is sent. */
-    async beginDelivery(ref: OccurrenceRef): Promise<{ notificationId: string; tryLastChatFirst: boolean; existingOutcome?: DeliveryOutcome }> {
+    async beginDelivery(
+      ref: OccurrenceRef,
+    ): Promise<{ notificationId: string; tryLastChatFirst: boolean; existingOutcome?: DeliveryOutcome }> {
       const rule = await db.notificationRule.findFirst({ where: { id: ref.ruleId, companyId: ref.companyId } });
       const row = await db.notification.upsert({
-        where: { ruleId_contactId_occurrenceDate: { ruleId: ref.ruleId, contactId: ref.contactId, occurrenceDate: ref.occurrenceDate } },
+        where: {
+          ruleId_contactId_occurrenceDate: {
+            ruleId: ref.ruleId,
+            contactId: ref.contactId,
+            occurrenceDate: ref.occurrenceDate,
+          },
+        },
         create: {
           companyId: ref.companyId,
           ruleId: ref.ruleId,
@@ -77,16 +79,11 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
         where: { companyId: input.companyId, contactId: input.contactId, open: true, lastInboundAt: { not: null } },
         orderBy: { lastInboundAt: 'desc' },
       });
-      const at = Date.parse(input.at);
-      for (const chat of chats) {
-        const windowHours = chat.channel === 'whatsapp' ? company.whatsappWindowHours : company.instagramWindowHours;
-        if (chat.lastInboundAt && at - chat.lastInboundAt.getTime() <= windowHours * 3_600_000) {
-          return { chatId: chat.id, channel: chat.channel };
-        }
-        // Only the last chat counts: an older chat is not the conversation the client is in.
-        break;
-      }
-      return null;
+      // Only the last chat counts: an older chat is not the conversation the client is in.
+      const last = chats[0];
+      return last && isWindowOpen(last, company, new Date(input.at))
+        ? { chatId: last.id, channel: last.channel }
+        : null;
     },
 
     /** Sends through one route. Claims the ledger row first so a retry never sends twice. */
@@ -95,7 +92,10 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
       const claimedAs = `dispatching:${input.route.kind}`;
       const before = await db.notification.findUniqueOrThrow({ where: { id: input.notificationId } });
       const claim = claimableFrom.includes(before.status)
-        ? await db.notification.updateMany({ where: { id: input.notificationId, status: before.status }, data: { status: claimedAs } })
+        ? await db.notification.updateMany({
+            where: { id: input.notificationId, status: before.status },
+            data: { status: claimedAs },
+          })
         : { count: 0 };
       if (claim.count === 0) return alreadyDispatched(db, input);
 
@@ -105,12 +105,18 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
         // call, so it must release the claim too — otherwise the retry finds the row claimed and
         // records "interrupted-during-dispatch" for a message that was never attempted.
         const message = await composeMessage(db, input);
-        result = input.route.kind === 'chat' ? await sendViaChat(deps, input.route.chatId, message) : await sendViaRuleChannel(deps, message, input.notificationId);
+        result =
+          input.route.kind === 'chat'
+            ? await sendViaChat(deps, input.route.chatId, message)
+            : await sendViaRuleChannel(deps, message, input.notificationId);
       } catch (error) {
         // Nothing was sent: release the claim so Temporal's retry can try again. Conditional on
         // our own claim, so an attempt that outlived its timeout cannot undo what a later attempt
         // recorded.
-        await db.notification.updateMany({ where: { id: input.notificationId, status: claimedAs }, data: { status: before.status } });
+        await db.notification.updateMany({
+          where: { id: input.notificationId, status: claimedAs },
+          data: { status: before.status },
+        });
         if (error instanceof DeliveryError) throw ApplicationFailure.retryable(error.message, 'TransientDeliveryError');
         throw error;
       }
@@ -130,7 +136,9 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
 
     /** Writes the outcome into the contact's feed (and, for chat sends, the chat and the open
      * work orders' feeds). Idempotent per notification. */
-    async recordOutcome(input: OccurrenceRef & { notificationId: string; result: DispatchResult; fallbackReason?: string }): Promise<DeliveryOutcome> {
+    async recordOutcome(
+      input: OccurrenceRef & { notificationId: string; result: DispatchResult; fallbackReason?: string },
+    ): Promise<DeliveryOutcome> {
       const { result } = input;
       // Outcomes decided without a successful dispatch (a stale occurrence, a dispatch that gave
       // up) are written here; dispatched ones were written by `dispatch` right after the provider answered.
@@ -140,7 +148,9 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
       });
       const notification = await db.notification.findUniqueOrThrow({ where: { id: input.notificationId } });
       // Only our own outcome entries count: webhook entries (delivery failures) may come first.
-      const already = await db.activityEntry.count({ where: { notificationId: input.notificationId, kind: { startsWith: 'notification.' } } });
+      const already = await db.activityEntry.count({
+        where: { notificationId: input.notificationId, kind: { startsWith: 'notification.' } },
+      });
       if (already === 0) {
         // The body is rendered here rather than carried in `result` (see DispatchResult.text).
         const body = result.status === 'sent' ? (result.text ?? (await composeMessage(db, input)).body) : '';
@@ -156,7 +166,14 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
         await db.$transaction(async (tx) => {
           await tx.activityEntry.create({ data: { ...base, contactId: input.contactId } });
           if (result.status === 'sent' && result.chatId) {
-            await tx.chatMessage.create({ data: { chatId: result.chatId, direction: 'outbound', text: body, providerMessageId: result.providerMessageId ?? null } });
+            await tx.chatMessage.create({
+              data: {
+                chatId: result.chatId,
+                direction: 'outbound',
+                text: body,
+                providerMessageId: result.providerMessageId ?? null,
+              },
+            });
             const orders = await tx.workOrder.findMany({ where: { contactId: input.contactId, status: 'open' } });
             for (const order of orders) await tx.activityEntry.create({ data: { ...base, workOrderId: order.id } });
           }
@@ -169,7 +186,10 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
 
 /** The result an earlier attempt recorded on the ledger row, for a dispatch that finds the row
  * already claimed or settled (a retry, or the same call made twice). */
-async function alreadyDispatched(db: Db, input: { notificationId: string; route: DispatchRoute }): Promise<DispatchResult> {
+async function alreadyDispatched(
+  db: Db,
+  input: { notificationId: string; route: DispatchRoute },
+): Promise<DispatchResult> {
   const row = await db.notification.findUniqueOrThrow({ where: { id: input.notificationId } });
   const recorded = {
     ...(row.channel ? { channel: row.channel } : {}),
@@ -182,7 +202,10 @@ async function alreadyDispatched(db: Db, input: { notificationId: string; route:
     // or may not have the message. Never risk a duplicate; record the uncertainty instead — on
     // the row too, so the ledger does not show a dispatch in progress forever (conditional: an
     // attempt that outlived its timeout and then heard back from the provider wins).
-    await db.notification.updateMany({ where: { id: row.id, status: row.status }, data: { status: 'failed', reason: 'interrupted-during-dispatch' } });
+    await db.notification.updateMany({
+      where: { id: row.id, status: row.status },
+      data: { status: 'failed', reason: 'interrupted-during-dispatch' },
+    });
     return { ...recorded, status: 'failed', reason: 'interrupted-during-dispatch' };
   }
   if (row.status === 'fell-back') return { ...recorded, status: 'fallback' };
@@ -192,20 +215,38 @@ async function alreadyDispatched(db: Db, input: { notificationId: string; route:
     // not a status outside DispatchResult's (which the feed would render as "failed").
     // The chat is the route's: the ledger row does not keep it, and without it the outcome
     // would miss the chat transcript and the work orders' feeds.
-    const chatId = input.route.kind === 'chat' && (row.channel === 'whatsapp' || row.channel === 'instagram') ? input.route.chatId : undefined;
-    return { ...recorded, status: 'sent', ...(row.providerMessageId ? { providerMessageId: row.providerMessageId } : {}), ...(chatId ? { chatId } : {}) };
+    const chatId =
+      input.route.kind === 'chat' && (row.channel === 'whatsapp' || row.channel === 'instagram')
+        ? input.route.chatId
+        : undefined;
+    return {
+      ...recorded,
+      status: 'sent',
+      ...(row.providerMessageId ? { providerMessageId: row.providerMessageId } : {}),
+      ...(chatId ? { chatId } : {}),
+    };
   }
   if (row.status === 'skipped' || row.status === 'failed') return { ...recorded, status: row.status };
   if (row.status === 'pending') {
     // Another attempt released its claim between our read and our claim: nothing was sent and
     // nothing is held; a retryable failure lets Temporal try the claim again.
-    throw ApplicationFailure.retryable(`ledger row ${row.id} changed while claiming it; retry the claim`, 'LedgerRowBusy');
+    throw ApplicationFailure.retryable(
+      `ledger row ${row.id} changed while claiming it; retry the claim`,
+      'LedgerRowBusy',
+    );
   }
   return { ...recorded, status: 'failed', reason: `unexpected-ledger-status-${row.status}` };
 }
 
 interface ComposedMessage {
-  contact: { id: string; name: string; phone: string | null; email: string | null; smsConsent: boolean; emailConsent: boolean };
+  contact: {
+    id: string;
+    name: string;
+    phone: string | null;
+    email: string | null;
+    smsConsent: boolean;
+    emailConsent: boolean;
+  };
   rule: { channel: 'sms' | 'email'; mailboxId: string | null };
   gatewayEmail: string;
   subject: string;
@@ -215,14 +256,17 @@ interface ComposedMessage {
 }
 
 async function composeMessage(db: Db, ref: OccurrenceRef & { notificationId: string }): Promise<ComposedMessage> {
-  const rule = await db.notificationRule.findFirstOrThrow({ where: { id: ref.ruleId, companyId: ref.companyId }, include: { eventField: true, company: true } });
+  const rule = await db.notificationRule.findFirstOrThrow({
+    where: { id: ref.ruleId, companyId: ref.companyId },
+    include: { eventField: true, company: true },
+  });
   const contact = await db.contact.findFirstOrThrow({ where: { id: ref.contactId, companyId: ref.companyId } });
   const variables = templateVariables(rule, rule.company, contact, ref.occurrenceDate);
   return {
     contact,
     rule: { channel: rule.channel, mailboxId: rule.mailboxId },
     gatewayEmail: rule.company.gatewayEmail,
-    subject: renderTemplate(rule.subjectTemplate ?? '{{eventLabel}}', variables),
+    subject: renderTemplate(rule.subjectTemplate ?? DEFAULT_SUBJECT_TEMPLATE, variables),
     body: renderTemplate(rule.bodyTemplate, variables),
     // Deterministic per ledger row: a resend of the same occurrence is recognisable downstream.
     messageId: `<notification-${ref.notificationId}@reminders.local>`,
@@ -231,14 +275,20 @@ async function composeMessage(db: Db, ref: OccurrenceRef & { notificationId: str
 }
 
 async function sendViaChat(deps: DeliveryDeps, chatId: string, message: ComposedMessage): Promise<DispatchResult> {
-  const chat = await deps.db.chat.findFirst({ where: { id: chatId, companyId: message.companyId, contactId: message.contact.id } });
+  const chat = await deps.db.chat.findFirst({
+    where: { id: chatId, companyId: message.companyId, contactId: message.contact.id },
+  });
   // Deleted since checkChatWindow looked (or not this contact's): the rule's channel still can.
   if (!chat) return { status: 'fallback', reason: 'chat-not-found' };
   const base = { channel: chat.channel, chatId: chat.id, sender: chat.channel };
   try {
     if (chat.channel === 'whatsapp') {
       if (!deps.ports.whatsapp) return { ...base, status: 'fallback', reason: 'whatsapp-not-configured' };
-      const sent = await deps.ports.whatsapp.sendWhatsApp({ to: chat.address, body: message.body, statusCallbackUrl: callbackUrl(deps, 'twilio/status') });
+      const sent = await deps.ports.whatsapp.sendWhatsApp({
+        to: chat.address,
+        body: message.body,
+        statusCallbackUrl: callbackUrl(deps, 'twilio/status'),
+      });
       return { ...base, status: 'sent', providerMessageId: sent.providerMessageId };
     }
     if (!deps.ports.instagram) return { ...base, status: 'fallback', reason: 'instagram-not-configured' };
@@ -247,13 +297,22 @@ async function sendViaChat(deps: DeliveryDeps, chatId: string, message: Composed
   } catch (error) {
     if (error instanceof DeliveryError && error.kind !== 'transient') {
       // Any chat failure that a retry cannot fix falls back to the rule's channel.
-      return { ...base, status: 'fallback', reason: `${chat.channel}-${error.kind}${error.code ? ` (${error.code})` : ''}`, providerErrorCode: error.code };
+      return {
+        ...base,
+        status: 'fallback',
+        reason: `${chat.channel}-${error.kind}${error.code ? ` (${error.code})` : ''}`,
+        providerErrorCode: error.code,
+      };
     }
     throw error;
   }
 }
 
-async function sendViaRuleChannel(deps: DeliveryDeps, message: ComposedMessage, notificationId: string): Promise<DispatchResult> {
+async function sendViaRuleChannel(
+  deps: DeliveryDeps,
+  message: ComposedMessage,
+  notificationId: string,
+): Promise<DispatchResult> {
   const { contact } = message;
   if (message.rule.channel === 'sms') {
     const base = { channel: 'sms' };
@@ -261,7 +320,11 @@ async function sendViaRuleChannel(deps: DeliveryDeps, message: ComposedMessage, 
     if (!contact.phone) return { ...base, status: 'skipped', reason: 'no-phone' };
     if (!deps.ports.sms) return { ...base, status: 'failed', reason: 'sms-not-configured' };
     try {
-      const sent = await deps.ports.sms.sendSms({ to: contact.phone, body: message.body, statusCallbackUrl: callbackUrl(deps, 'twilio/status') });
+      const sent = await deps.ports.sms.sendSms({
+        to: contact.phone,
+        body: message.body,
+        statusCallbackUrl: callbackUrl(deps, 'twilio/status'),
+      });
       return { ...base, status: 'sent', providerMessageId: sent.providerMessageId };
     } catch (error) {
       if (error instanceof DeliveryError && error.kind === 'opted-out') {
@@ -275,21 +338,30 @@ async function sendViaRuleChannel(deps: DeliveryDeps, message: ComposedMessage, 
   if (!contact.emailConsent) return { ...base, status: 'skipped', reason: 'no-email-consent' };
   if (!contact.email) return { ...base, status: 'skipped', reason: 'no-email-address' };
   if (!deps.ports.email) return { ...base, status: 'failed', reason: 'email-not-configured' };
-  const mailbox = message.rule.mailboxId ? await deps.db.mailbox.findUnique({ where: { id: message.rule.mailboxId } }) : null;
+  const mailbox = message.rule.mailboxId
+    ? await deps.db.mailbox.findUnique({ where: { id: message.rule.mailboxId } })
+    : null;
   const from = mailbox?.address ?? message.gatewayEmail;
   let smtp: SmtpMailbox | undefined;
   if (mailbox) {
     // Recorded as a failed send, like an unconfigured channel, rather than thrown: a thrown
     // failure ends the reminder workflow, and neither a missing key nor a password sealed with
     // another key gets better on retry.
-    if (!deps.mailboxSecretKey) return { ...base, sender: from, status: 'failed', reason: 'mailbox-key-not-configured' };
+    if (!deps.mailboxSecretKey)
+      return { ...base, sender: from, status: 'failed', reason: 'mailbox-key-not-configured' };
     let password: string;
     try {
       password = decryptSecret(mailbox.smtpPasswordEncrypted, deps.mailboxSecretKey);
     } catch {
       return { ...base, sender: from, status: 'failed', reason: 'mailbox-password-unreadable' };
     }
-    smtp = { host: mailbox.smtpHost, port: mailbox.smtpPort, secure: mailbox.smtpSecure, user: mailbox.smtpUser, password };
+    smtp = {
+      host: mailbox.smtpHost,
+      port: mailbox.smtpPort,
+      secure: mailbox.smtpSecure,
+      user: mailbox.smtpUser,
+      password,
+    };
   }
   // One-click unsubscribe on every reminder email, mailbox mail included: the link withdraws the
   // contact's emailConsent, which gates the mailbox sends exactly as it gates the gateway's. Left
@@ -303,7 +375,9 @@ async function sendViaRuleChannel(deps: DeliveryDeps, message: ComposedMessage, 
       subject: message.subject,
       text: message.body,
       messageId: message.messageId,
-      headers: unsubscribe ? { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } : undefined,
+      headers: unsubscribe
+        ? { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' }
+        : undefined,
       smtp,
     });
     return { ...base, sender: from, status: 'sent', providerMessageId: sent.providerMessageId };
@@ -336,8 +410,15 @@ function feedText(occurrenceDate: string, result: DispatchResult, fallbackReason
   }
 }
 
-function toOutcome(row: { status: string; channel: string | null; reason: string | null; providerMessageId: string | null; occurrenceDate: string }): DeliveryOutcome {
-  const status = row.status === 'skipped' ? 'skipped' : row.status === 'failed' || row.status === 'undelivered' ? 'failed' : 'sent';
+function toOutcome(row: {
+  status: string;
+  channel: string | null;
+  reason: string | null;
+  providerMessageId: string | null;
+  occurrenceDate: string;
+}): DeliveryOutcome {
+  const status =
+    row.status === 'skipped' ? 'skipped' : row.status === 'failed' || row.status === 'undelivered' ? 'failed' : 'sent';
   return {
     status,
     occurrenceDate: row.occurrenceDate,

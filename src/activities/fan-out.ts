@@ -2,9 +2,9 @@
 import { heartbeat } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client';
-import { scheduleFor } from '../reminders/plan-inputs';
-import { replanIfRunning, startOrReplanReminder } from '../temporal/reminder-workflows';
-import type { RuleFanOutInput } from '../workflows/rule-fanout';
+import { reminderDescription, scheduleFor } from '../shared/plan-inputs';
+import { replanIfRunning, startOrReplanReminder } from '../scheduling/reminder-workflows';
+import type { RuleFanOutInput } from '../shared/fan-out-contract';
 
 export interface FanOutDeps {
   db: Db;
@@ -37,18 +37,29 @@ export function createFanOutActivities(deps: FanOutDeps) {
             )[0]?.n ?? 0,
           )
         : 0;
-      await db.notificationRule.update({ where: { id: rule.id }, data: { remindersTotal: total, remindersStarted: 0 } });
+      await db.notificationRule.update({
+        where: { id: rule.id },
+        data: { remindersTotal: total, remindersStarted: 0 },
+      });
     },
 
     /** One page of contacts (by id, after `after`); returns the last id seen, or null when done. */
-    async fanOutRulePage(input: RuleFanOutInput & { limit: number }): Promise<{ lastContactId: string | null; started: number }> {
+    async fanOutRulePage(
+      input: RuleFanOutInput & { limit: number },
+    ): Promise<{ lastContactId: string | null; started: number }> {
       const contacts = await db.contact.findMany({
         where: { companyId: input.companyId, kind: input.kind, ...(input.after ? { id: { gt: input.after } } : {}) },
         orderBy: { id: 'asc' },
         take: input.limit,
       });
       if (contacts.length === 0) return { lastContactId: null, started: 0 };
-      const rule = input.mode === 'sync' ? await db.notificationRule.findFirst({ where: { id: input.ruleId }, include: { eventField: true, company: true } }) : null;
+      const rule =
+        input.mode === 'sync'
+          ? await db.notificationRule.findFirst({
+              where: { id: input.ruleId },
+              include: { eventField: true, company: true },
+            })
+          : null;
       let started = 0;
       const queue = [...contacts];
       const work = async () => {
@@ -56,7 +67,7 @@ export function createFanOutActivities(deps: FanOutDeps) {
           const key = { companyId: input.companyId, ruleId: input.ruleId, contactId: contact.id };
           const planned = rule ? scheduleFor(rule, rule.company, contact) : null;
           if (rule && planned?.ok) {
-            await startOrReplanReminder(target(), key, `${rule.eventField.label} of ${contact.name} (rule "${rule.name}")`);
+            await startOrReplanReminder(target(), key, reminderDescription(rule, contact));
             started++;
           } else {
             await replanIfRunning(target(), key);
@@ -65,7 +76,11 @@ export function createFanOutActivities(deps: FanOutDeps) {
         }
       };
       await Promise.all(Array.from({ length: CONCURRENCY }, work));
-      if (rule && started > 0) await db.notificationRule.update({ where: { id: rule.id }, data: { remindersStarted: { increment: started } } });
+      if (rule && started > 0)
+        await db.notificationRule.update({
+          where: { id: rule.id },
+          data: { remindersStarted: { increment: started } },
+        });
       return { lastContactId: contacts[contacts.length - 1]!.id, started };
     },
   };

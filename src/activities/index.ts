@@ -10,4 +10,5 @@ export function createReminderActivities(deps: ActivityDeps) {
 }
 
 export type ReminderActivities = ReturnType<typeof createReminderActivities>;
-export type { DeliveryDeps, DeliveryPorts, DispatchResult, DispatchRoute } from './delivery';
+export type { DeliveryDeps, DispatchResult, DispatchRoute } from './delivery';
+export type { DeliveryPorts } from '../delivery/ports';

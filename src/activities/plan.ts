@@ -1,8 +1,8 @@
 // Planning activity: reads what the next send depends on (rule, contact's date, company
 // calendar settings) so the workflow can compute the send instant deterministically.
 import type { Db } from '../db/client';
-import { scheduleFor } from '../reminders/plan-inputs';
-import type { ReminderKey, ReminderPlan } from '../reminders/types';
+import { reminderDescription, scheduleFor } from '../shared/plan-inputs';
+import type { ReminderKey, ReminderPlan } from '../shared/reminder-contract';
 
 export function createPlanActivities(db: Db) {
   return {
@@ -20,7 +20,7 @@ export function createPlanActivities(db: Db) {
         active: true,
         schedule: planned.schedule,
         graceMs: rule.company.lateGraceMinutes * 60_000,
-        description: `${rule.eventField.label} of ${contact!.name} (rule "${rule.name}")`,
+        description: reminderDescription(rule, contact!),
       };
     },
   };

@@ -3,8 +3,8 @@ import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import express, { Router } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import type { Db } from '../db/client';
-import type { Logger } from '../logger';
-import type { ReminderScheduler } from '../reminders/scheduler';
+import type { Logger } from '../runtime/logger';
+import type { ReminderScheduler } from '../scheduling/scheduler';
 import { requireApiKey } from './auth';
 import { errorHandler, HttpError, notFoundHandler } from './errors';
 import { healthRouter, type HealthChecks } from './health';
@@ -19,6 +19,7 @@ import { mailboxRoutes } from './routes/mailboxes';
 import { reminderRoutes } from './routes/reminders';
 import { ruleRoutes } from './routes/rules';
 import { userRoutes } from './routes/users';
+import { workOrderRoutes } from './routes/work-orders';
 
 export interface AppDeps {
   db: Db;
@@ -31,13 +32,30 @@ export interface AppDeps {
   publicRouters?: Router[];
 }
 
-const ROUTE_MODULES = [companyRoutes, userRoutes, contactFieldRoutes, contactRoutes, chatRoutes, mailboxRoutes, ruleRoutes, reminderRoutes, activityRoutes];
+const ROUTE_MODULES = [
+  companyRoutes,
+  userRoutes,
+  contactFieldRoutes,
+  contactRoutes,
+  chatRoutes,
+  workOrderRoutes,
+  mailboxRoutes,
+  ruleRoutes,
+  reminderRoutes,
+  activityRoutes,
+];
 
 /** A body that is not JSON would otherwise be ignored silently and reported as missing fields. */
 const requireJsonBody: express.RequestHandler = (req, _res, next) => {
   const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
   if (hasBody && !req.is('application/json')) {
-    return next(new HttpError(415, 'unsupported_media_type', 'Send the request body as JSON with "Content-Type: application/json"'));
+    return next(
+      new HttpError(
+        415,
+        'unsupported_media_type',
+        'Send the request body as JSON with "Content-Type: application/json"',
+      ),
+    );
   }
   next();
 };
@@ -51,7 +69,13 @@ export function createApp(deps: AppDeps): express.Express {
 
   const registry = new OpenAPIRegistry();
   const v1 = Router();
-  const routeDeps: RouteDeps = { router: v1, registry, db: deps.db, scheduler: deps.scheduler, mailboxSecretKey: deps.mailboxSecretKey };
+  const routeDeps: RouteDeps = {
+    router: v1,
+    registry,
+    db: deps.db,
+    scheduler: deps.scheduler,
+    mailboxSecretKey: deps.mailboxSecretKey,
+  };
   for (const register of ROUTE_MODULES) register(routeDeps);
   const document = buildOpenApiDocument(registry);
 

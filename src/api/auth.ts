@@ -17,7 +17,11 @@ export function requireApiKey(db: Db): RequestHandler {
     if (!match) return next(unauthorized('Send the API key as "Authorization: Bearer <key>"'));
     const key = await db.apiKey.findUnique({ where: { keyHash: hashApiKey(match[1]!) }, include: { user: true } });
     if (!key || key.revokedAt) return next(unauthorized('The API key is not valid'));
-    res.locals.auth = { userId: key.userId, companyId: key.user.companyId, isAdmin: key.user.isAdmin } satisfies AuthContext;
+    res.locals.auth = {
+      userId: key.userId,
+      companyId: key.user.companyId,
+      isAdmin: key.user.isAdmin,
+    } satisfies AuthContext;
     next();
   };
 }

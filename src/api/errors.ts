@@ -18,10 +18,15 @@ export const badRequest = (message: string, details?: unknown) => new HttpError(
 export const notFound = (what: string) => new HttpError(404, 'not_found', `${what} not found`);
 export const forbidden = (message: string) => new HttpError(403, 'forbidden', message);
 export const conflict = (message: string, details?: unknown) => new HttpError(409, 'conflict', message, details);
-export const unprocessable = (message: string, details?: unknown) => new HttpError(422, 'unprocessable', message, details);
+export const unprocessable = (message: string, details?: unknown) =>
+  new HttpError(422, 'unprocessable', message, details);
 
 export function zodDetails(error: ZodError, location: string) {
-  return error.issues.map((issue) => ({ path: [location, ...issue.path].join('.'), message: issue.message, code: issue.code }));
+  return error.issues.map((issue) => ({
+    path: [location, ...issue.path].join('.'),
+    message: issue.message,
+    code: issue.code,
+  }));
 }
 
 export const notFoundHandler: RequestHandler = (req, _res, next) => {
@@ -37,7 +42,11 @@ export function errorHandler(options: ErrorHandlerOptions): ErrorRequestHandler 
   return (err, req, res, _next) => {
     const { status, body } = toResponse(err);
     if (status >= 500) {
-      options.log('request failed', { method: req.method, path: req.path, error: err instanceof Error ? err.message : String(err) });
+      options.log('request failed', {
+        method: req.method,
+        path: req.path,
+        error: err instanceof Error ? err.message : String(err),
+      });
       if (options.exposeStack && err instanceof Error) (body.error as Record<string, unknown>).stack = err.stack;
     }
     res.status(status).json(body);
@@ -51,15 +60,26 @@ function toResponse(err: unknown): { status: number; body: { error: Record<strin
   const prismaCode = (err as { code?: unknown; name?: string }).code;
   if (typeof prismaCode === 'string' && /^P\d{4}$/.test(prismaCode)) {
     // Unique key taken (P2002) or a referenced row in use (P2003): a conflict with existing data.
-    if (prismaCode === 'P2002') return { status: 409, body: { error: { code: 'conflict', message: 'A record with the same unique values already exists' } } };
-    if (prismaCode === 'P2003') return { status: 409, body: { error: { code: 'conflict', message: 'The record is referenced by other data' } } };
-    if (prismaCode === 'P2025') return { status: 404, body: { error: { code: 'not_found', message: 'Record not found' } } };
+    if (prismaCode === 'P2002')
+      return {
+        status: 409,
+        body: { error: { code: 'conflict', message: 'A record with the same unique values already exists' } },
+      };
+    if (prismaCode === 'P2003')
+      return { status: 409, body: { error: { code: 'conflict', message: 'The record is referenced by other data' } } };
+    if (prismaCode === 'P2025')
+      return { status: 404, body: { error: { code: 'not_found', message: 'Record not found' } } };
   }
   // Body-parser errors: malformed JSON, payload too large, wrong charset.
   const e = err as { status?: number; statusCode?: number; type?: string; message?: string };
   const status = e.status ?? e.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    const code = e.type === 'entity.parse.failed' ? 'invalid_json' : e.type === 'entity.too.large' ? 'payload_too_large' : 'bad_request';
+    const code =
+      e.type === 'entity.parse.failed'
+        ? 'invalid_json'
+        : e.type === 'entity.too.large'
+          ? 'payload_too_large'
+          : 'bad_request';
     const message = e.type === 'entity.parse.failed' ? 'Request body is not valid JSON' : (e.message ?? 'Bad request');
     return { status, body: { error: { code, message } } };
   }

@@ -9,7 +9,11 @@ import { validate } from './validate';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
-export interface RouteSpec<P extends ZodObject | undefined, Q extends ZodObject | undefined, B extends ZodType | undefined> {
+export interface RouteSpec<
+  P extends ZodObject | undefined,
+  Q extends ZodObject | undefined,
+  B extends ZodType | undefined,
+> {
   method: Method;
   /** Express-style path (`/v1/contacts/:id`); converted to `{id}` for OpenAPI. */
   path: string;
@@ -43,20 +47,25 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   422: 'Well-formed but impossible',
 };
 
-export function addRoute<P extends ZodObject | undefined, Q extends ZodObject | undefined, B extends ZodType | undefined>(
-  router: Router,
-  registry: OpenAPIRegistry,
-  spec: RouteSpec<P, Q, B>,
-): void {
+export function addRoute<
+  P extends ZodObject | undefined,
+  Q extends ZodObject | undefined,
+  B extends ZodType | undefined,
+>(router: Router, registry: OpenAPIRegistry, spec: RouteSpec<P, Q, B>): void {
   const status = spec.status ?? 200;
-  const errorStatuses = [...new Set([400, 401, ...(spec.params ? [404] : []), ...(spec.body ? [415] : []), ...(spec.errors ?? [])])].sort();
+  const errorStatuses = [
+    ...new Set([400, 401, ...(spec.params ? [404] : []), ...(spec.body ? [415] : []), ...(spec.errors ?? [])]),
+  ].sort();
   const responses: RouteConfig['responses'] = {
     [status]: spec.response
       ? { description: 'Success', content: { 'application/json': { schema: spec.response } } }
       : { description: 'Success, no content' },
   };
   for (const code of errorStatuses) {
-    responses[code] = { description: ERROR_DESCRIPTIONS[code] ?? 'Error', content: { 'application/json': { schema: errorBodySchema } } };
+    responses[code] = {
+      description: ERROR_DESCRIPTIONS[code] ?? 'Error',
+      content: { 'application/json': { schema: errorBodySchema } },
+    };
   }
   registry.registerPath({
     method: spec.method,
@@ -72,10 +81,14 @@ export function addRoute<P extends ZodObject | undefined, Q extends ZodObject | 
     responses,
   });
 
-  router[spec.method](spec.path, validate({ params: spec.params, query: spec.query, body: spec.body }), async (req, res) => {
-    const input = res.locals.input as { params: never; query: never; body: never };
-    const result = await spec.handler({ ...input, auth: res.locals.auth as AuthContext, req, res });
-    if (status === 204) res.status(204).end();
-    else res.status(status).json(result);
-  });
+  router[spec.method](
+    spec.path,
+    validate({ params: spec.params, query: spec.query, body: spec.body }),
+    async (req, res) => {
+      const input = res.locals.input as { params: never; query: never; body: never };
+      const result = await spec.handler({ ...input, auth: res.locals.auth as AuthContext, req, res });
+      if (status === 204) res.status(204).end();
+      else res.status(status).json(result);
+    },
+  );
 }

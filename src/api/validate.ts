@@ -55,7 +55,14 @@ export function validate<S extends Schemas>(schemas: S): RequestHandler {
       else details.push(...zodDetails(result.error, location));
     }
     if (details.length > 0) {
-      return next(new HttpError(400, 'validation_failed', `Invalid request: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`, details));
+      return next(
+        new HttpError(
+          400,
+          'validation_failed',
+          `Invalid request: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`,
+          details,
+        ),
+      );
     }
     res.locals.input = parsed;
     next();

@@ -357,7 +357,9 @@ export function upcomingSends(rule: ScheduleRule, from: Date | number, count: nu
   const sends = [first.send];
   if (resolved.rule.recurrence === 'once') return sends;
   for (let year = first.year + 1; sends.length < count; year++) {
-    sends.push(sendForOccurrence(resolved.rule, yearlyOccurrence(resolved.rule.event, year, resolved.rule.leapDayPolicy)));
+    sends.push(
+      sendForOccurrence(resolved.rule, yearlyOccurrence(resolved.rule.event, year, resolved.rule.leapDayPolicy)),
+    );
   }
   return sends;
 }

@@ -4,7 +4,8 @@
 import { createConnection } from 'node:net';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ConfigError, loadConfig, type Config } from '../config';
+import type { Config } from '../config';
+import { loadConfigOrExit } from '../runtime/process';
 import type { Db } from '../db/client';
 import { openDatabase, type Database } from '../db/database';
 
@@ -80,7 +81,8 @@ export async function runCommand<A>(command: Command<A>, argv: string[], deps: C
       deps.err(`${command.name}: ${error.message}\n`);
       return EXIT_FAILED;
     }
-    const detail = error instanceof Error ? (deps.stackTraces && error.stack ? error.stack : error.message) : String(error);
+    const detail =
+      error instanceof Error ? (deps.stackTraces && error.stack ? error.stack : error.message) : String(error);
     deps.err(`${command.name} failed: ${detail}\n`);
     return EXIT_FAILED;
   }
@@ -104,11 +106,17 @@ export function parseOptions<O extends Options>(argv: string[], options: O) {
         throw new UsageError(`unknown option ${option ?? message}`);
       case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
         const name = /--([A-Za-z][\w-]*)/.exec(message)?.[0];
-        throw new UsageError(message.includes('does not take an argument') ? `${name ?? 'an option'} does not take a value` : `${name ?? 'an option'} needs a value`);
+        throw new UsageError(
+          message.includes('does not take an argument')
+            ? `${name ?? 'an option'} does not take a value`
+            : `${name ?? 'an option'} needs a value`,
+        );
       }
       case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
         // `npm run x --name Acme` (no `--`) hands npm the option and us only the value.
-        throw new UsageError(`unexpected argument "${/'([^']*)'/.exec(message)?.[1] ?? ''}" (options take the form --option value; through npm, put -- before them)`);
+        throw new UsageError(
+          `unexpected argument "${/'([^']*)'/.exec(message)?.[1] ?? ''}" (options take the form --option value; through npm, put -- before them)`,
+        );
       default:
         throw new UsageError(message);
     }
@@ -121,7 +129,8 @@ export function stringOption(values: Record<string, unknown>, name: string, requ
 export function stringOption(values: Record<string, unknown>, name: string, required = false): string | undefined {
   const raw = values[name];
   if (raw === undefined) {
-    if (required) throw new UsageError(`missing --${name} (through npm, options go after --: npm run <script> -- --${name} …)`);
+    if (required)
+      throw new UsageError(`missing --${name} (through npm, options go after --: npm run <script> -- --${name} …)`);
     return undefined;
   }
   const value = String(raw).trim();
@@ -130,7 +139,13 @@ export function stringOption(values: Record<string, unknown>, name: string, requ
 }
 
 /** An integer option within [min, max]. */
-export function integerOption(values: Record<string, unknown>, name: string, fallback: number, min: number, max: number): number {
+export function integerOption(
+  values: Record<string, unknown>,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const raw = stringOption(values, name);
   if (raw === undefined) return fallback;
   if (!/^-?\d+$/.test(raw)) throw new UsageError(`--${name} must be a whole number, got "${raw}"`);
@@ -144,16 +159,7 @@ export function integerOption(values: Record<string, unknown>, name: string, fal
  * the exit code. A bad environment is exit 1 with the variable named (as for `npm start`).
  */
 export function cliMain<A>(command: Command<A> | ((config: Config) => Command<A>)): void {
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(EXIT_FAILED);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit();
   let database: Database | undefined;
   const deps: CliDeps = {
     out: (text) => void process.stdout.write(text),
@@ -187,7 +193,9 @@ export async function openServiceDatabase(config: Config): Promise<Database> {
   try {
     return await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: path.resolve(config.DATA_DIR) });
   } catch (error) {
-    const where = config.DATABASE_URL ? 'the database at DATABASE_URL' : `the embedded database in ${path.resolve(config.DATA_DIR, 'postgres')}`;
+    const where = config.DATABASE_URL
+      ? 'the database at DATABASE_URL'
+      : `the embedded database in ${path.resolve(config.DATA_DIR, 'postgres')}`;
     throw new CommandError(`could not open ${where}: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
@@ -200,7 +208,11 @@ export async function openServiceDatabase(config: Config): Promise<Database> {
  */
 export async function assertEmbeddedDatabaseFree(config: Config): Promise<void> {
   const probes = [
-    { host: config.API_HOST === '0.0.0.0' || config.API_HOST === '::' ? '127.0.0.1' : config.API_HOST, port: config.API_PORT, what: 'its API' },
+    {
+      host: config.API_HOST === '0.0.0.0' || config.API_HOST === '::' ? '127.0.0.1' : config.API_HOST,
+      port: config.API_PORT,
+      what: 'its API',
+    },
     { host: '127.0.0.1', port: config.TEMPORAL_DEV_PORT, what: 'its Temporal dev server' },
   ];
   for (const probe of probes) {

@@ -4,7 +4,18 @@
 import { isValidTimeZone } from '../calendar/schedule';
 import { createCompanyWithAdmin } from '../companies/bootstrap';
 import type { Db } from '../db/client';
-import { cliMain, CommandError, localApiUrl, parseOptions, runCommand, stringOption, UsageError, type CliDeps, type CliOutput, type Command } from './common';
+import {
+  cliMain,
+  CommandError,
+  localApiUrl,
+  parseOptions,
+  runCommand,
+  stringOption,
+  UsageError,
+  type CliDeps,
+  type CliOutput,
+  type Command,
+} from './common';
 
 export const CREATE_COMPANY_USAGE = `Usage: npm run company:create -- --name <name> [options]
 
@@ -39,14 +50,17 @@ export function parseCreateCompanyArgs(argv: string[]): CreateCompanyArgs | null
   if (name.length > 200) throw new UsageError('--name must be at most 200 characters');
   const timeZone = stringOption(values, 'time-zone');
   if (timeZone !== undefined && !isValidTimeZone(timeZone)) {
-    throw new UsageError(`--time-zone "${timeZone}" is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)`);
+    throw new UsageError(
+      `--time-zone "${timeZone}" is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)`,
+    );
   }
   const adminEmail = stringOption(values, 'admin-email');
   if (adminEmail !== undefined && (!EMAIL.test(adminEmail) || adminEmail.length > 254)) {
     throw new UsageError(`--admin-email "${adminEmail}" is not an email address`);
   }
   const adminName = stringOption(values, 'admin-name');
-  if (adminName !== undefined && adminName.length > 200) throw new UsageError('--admin-name must be at most 200 characters');
+  if (adminName !== undefined && adminName.length > 200)
+    throw new UsageError('--admin-name must be at most 200 characters');
   return { name, timeZone, adminEmail, adminName };
 }
 
@@ -56,7 +70,11 @@ export interface CreatedCompany {
   apiKey: string;
 }
 
-export async function createCompany(args: CreateCompanyArgs, ctx: CliOutput & { db: Db }, apiUrl = 'http://127.0.0.1:3000'): Promise<CreatedCompany> {
+export async function createCompany(
+  args: CreateCompanyArgs,
+  ctx: CliOutput & { db: Db },
+  apiUrl = 'http://127.0.0.1:3000',
+): Promise<CreatedCompany> {
   let created: Awaited<ReturnType<typeof createCompanyWithAdmin>>;
   try {
     created = await createCompanyWithAdmin(ctx.db, args);

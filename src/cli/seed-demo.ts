@@ -12,13 +12,33 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/client';
 import type { ContactKind, ContactRole, ChatChannel, WorkOrderStatus } from '../generated/prisma/client';
-import type { ReminderScheduler } from '../reminders/scheduler';
-import { connectTemporalClient } from '../temporal/connection';
-import { createTemporalScheduler } from '../temporal/reminder-scheduler';
+import type { ReminderScheduler } from '../scheduling/scheduler';
+import { connectTemporalClient } from '../runtime/temporal-connection';
+import { createTemporalScheduler } from '../scheduling/temporal-scheduler';
 import { checkTemplate } from '../templates/message-template';
-import { cliMain, CommandError, integerOption, localApiUrl, parseOptions, runCommand, stringOption, UsageError, type CliDeps, type CliOutput, type Command } from './common';
 import {
-  createRandom, fictionalPhone, INBOUND_TEXTS, organizationEmail, organizationName, personEmail, personName, WORK_ORDER_TITLES, type Random,
+  cliMain,
+  CommandError,
+  integerOption,
+  localApiUrl,
+  parseOptions,
+  runCommand,
+  stringOption,
+  UsageError,
+  type CliDeps,
+  type CliOutput,
+  type Command,
+} from './common';
+import {
+  createRandom,
+  fictionalPhone,
+  INBOUND_TEXTS,
+  organizationEmail,
+  organizationName,
+  personEmail,
+  personName,
+  WORK_ORDER_TITLES,
+  type Random,
 } from './demo-data';
 
 export const SEED_DEMO_USAGE = `Usage: npm run demo:seed -- --company <companyId> [options]
@@ -39,26 +59,56 @@ export const DEMO_FIELDS = {
 /** The demo rules; templates use only the variables rules accept (checked in tests and here). */
 export const DEMO_RULES = [
   {
-    name: 'Birthday SMS (3 days ahead)', kind: 'person', field: 'birthday', channel: 'sms', recurrence: 'yearly',
-    tryLastChatFirst: true, sendTime: '09:00', daysInAdvance: 3, subjectTemplate: null,
-    bodyTemplate: 'Hi {{contactName}}, your birthday is in {{daysUntil}} days ({{eventDate}}) and everyone at {{companyName}} wishes you a wonderful day!',
+    name: 'Birthday SMS (3 days ahead)',
+    kind: 'person',
+    field: 'birthday',
+    channel: 'sms',
+    recurrence: 'yearly',
+    tryLastChatFirst: true,
+    sendTime: '09:00',
+    daysInAdvance: 3,
+    subjectTemplate: null,
+    bodyTemplate:
+      'Hi {{contactName}}, your birthday is in {{daysUntil}} days ({{eventDate}}) and everyone at {{companyName}} wishes you a wonderful day!',
   },
   {
-    name: 'Anniversary email', kind: 'person', field: 'anniversary', channel: 'email', recurrence: 'yearly',
-    tryLastChatFirst: false, sendTime: '10:00', daysInAdvance: 0,
+    name: 'Anniversary email',
+    kind: 'person',
+    field: 'anniversary',
+    channel: 'email',
+    recurrence: 'yearly',
+    tryLastChatFirst: false,
+    sendTime: '10:00',
+    daysInAdvance: 0,
     subjectTemplate: 'Happy anniversary, {{contactName}}!',
-    bodyTemplate: 'Dear {{contactName}},\n\ntoday ({{eventDate}}) is your anniversary. Congratulations from all of us at {{companyName}}!',
+    bodyTemplate:
+      'Dear {{contactName}},\n\ntoday ({{eventDate}}) is your anniversary. Congratulations from all of us at {{companyName}}!',
   },
   {
-    name: 'Contract ends in 30 days (email)', kind: 'organization', field: 'contractEnd', channel: 'email', recurrence: 'once',
-    tryLastChatFirst: false, sendTime: '08:30', daysInAdvance: 30,
+    name: 'Contract ends in 30 days (email)',
+    kind: 'organization',
+    field: 'contractEnd',
+    channel: 'email',
+    recurrence: 'once',
+    tryLastChatFirst: false,
+    sendTime: '08:30',
+    daysInAdvance: 30,
     subjectTemplate: 'Your contract with {{companyName}} ends on {{eventDate}}',
-    bodyTemplate: 'Hello {{contactName}},\n\nyour contract with {{companyName}} ends in {{daysUntil}} days, on {{eventDate}}. Reply to this email to renew it.',
+    bodyTemplate:
+      'Hello {{contactName}},\n\nyour contract with {{companyName}} ends in {{daysUntil}} days, on {{eventDate}}. Reply to this email to renew it.',
   },
   {
-    name: 'Contract ends in 7 days (chat, else SMS)', kind: 'organization', field: 'contractEnd', channel: 'sms', recurrence: 'once',
-    tryLastChatFirst: true, sendTime: '09:00', daysInAdvance: 7, subjectTemplate: null,
-    bodyTemplate: '{{contactName}}: your contract with {{companyName}} ends on {{eventDate}}. Reply RENEW and we will call you.',
+    name: 'Contract ends in 7 days (chat, else SMS)',
+    kind: 'organization',
+    field: 'contractEnd',
+    channel: 'sms',
+    recurrence: 'once',
+    tryLastChatFirst: true,
+    sendTime: '09:00',
+    daysInAdvance: 7,
+    subjectTemplate: null,
+    bodyTemplate:
+      '{{contactName}}: your contract with {{companyName}} ends on {{eventDate}}. Reply RENEW and we will call you.',
   },
 ] as const;
 
@@ -102,10 +152,18 @@ export function parseSeedDemoArgs(argv: string[]): SeedDemoArgs | null {
   if (values.help) return null;
   const companyId = stringOption(values, 'company', true);
   if (!UUID.test(companyId)) throw new UsageError(`--company must be a company id (a UUID), got "${companyId}"`);
-  return { companyId, contacts: integerOption(values, 'contacts', 300, 1, 2000), seed: integerOption(values, 'seed', 1, 0, 2 ** 31 - 1) };
+  return {
+    companyId,
+    contacts: integerOption(values, 'contacts', 300, 1, 2000),
+    seed: integerOption(values, 'seed', 1, 0, 2 ** 31 - 1),
+  };
 }
 
-export async function seedDemo(args: SeedDemoArgs, ctx: CliOutput & { db: Db }, options: SeedDemoOptions = {}): Promise<SeedDemoSummary> {
+export async function seedDemo(
+  args: SeedDemoArgs,
+  ctx: CliOutput & { db: Db },
+  options: SeedDemoOptions = {},
+): Promise<SeedDemoSummary> {
   const { db } = ctx;
   const now = options.now?.() ?? new Date();
   const company = await db.company.findUnique({ where: { id: args.companyId } });
@@ -124,7 +182,9 @@ export async function seedDemo(args: SeedDemoArgs, ctx: CliOutput & { db: Db }, 
   try {
     handle = await options.scheduler?.(db);
   } catch (error) {
-    throw new CommandError(`could not connect to Temporal to start the rules' reminders (nothing was written): ${error instanceof Error ? error.message : String(error)}`);
+    throw new CommandError(
+      `could not connect to Temporal to start the rules' reminders (nothing was written): ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   try {
     return await seedRows(company, data, args, ctx, options, now, handle?.scheduler);
@@ -149,28 +209,46 @@ async function seedRows(
     async (tx) => {
       const fieldsAdded: string[] = [];
       const fieldIds: Record<string, string> = {};
-      for (const field of [{ kind: 'person', key: 'birthday', label: 'Birthday', type: 'date' } as const, DEMO_FIELDS.anniversary, DEMO_FIELDS.contractEnd]) {
-        let row = await tx.contactField.findUnique({ where: { companyId_kind_key: { companyId: company.id, kind: field.kind, key: field.key } } });
+      for (const field of [
+        { kind: 'person', key: 'birthday', label: 'Birthday', type: 'date' } as const,
+        DEMO_FIELDS.anniversary,
+        DEMO_FIELDS.contractEnd,
+      ]) {
+        let row = await tx.contactField.findUnique({
+          where: { companyId_kind_key: { companyId: company.id, kind: field.kind, key: field.key } },
+        });
         if (row && row.type !== 'date') {
-          throw new CommandError(`the ${field.kind} form already has a field "${field.key}" of type ${row.type}; the demo needs it to be a date field`);
+          throw new CommandError(
+            `the ${field.kind} form already has a field "${field.key}" of type ${row.type}; the demo needs it to be a date field`,
+          );
         }
         if (!row) {
-          row = await tx.contactField.create({ data: { ...field, companyId: company.id, system: field.key === 'birthday' } });
+          row = await tx.contactField.create({
+            data: { ...field, companyId: company.id, system: field.key === 'birthday' },
+          });
           fieldsAdded.push(`${field.kind}.${field.key}`);
         }
         fieldIds[field.key] = row.id;
       }
-      for (let i = 0; i < data.contacts.length; i += BATCH) await tx.contact.createMany({ data: data.contacts.slice(i, i + BATCH) });
-      for (let i = 0; i < data.chats.length; i += BATCH) await tx.chat.createMany({ data: data.chats.slice(i, i + BATCH) });
-      for (let i = 0; i < data.messages.length; i += BATCH) await tx.chatMessage.createMany({ data: data.messages.slice(i, i + BATCH) });
-      for (let i = 0; i < data.workOrders.length; i += BATCH) await tx.workOrder.createMany({ data: data.workOrders.slice(i, i + BATCH) });
+      for (let i = 0; i < data.contacts.length; i += BATCH)
+        await tx.contact.createMany({ data: data.contacts.slice(i, i + BATCH) });
+      for (let i = 0; i < data.chats.length; i += BATCH)
+        await tx.chat.createMany({ data: data.chats.slice(i, i + BATCH) });
+      for (let i = 0; i < data.messages.length; i += BATCH)
+        await tx.chatMessage.createMany({ data: data.messages.slice(i, i + BATCH) });
+      for (let i = 0; i < data.workOrders.length; i += BATCH)
+        await tx.workOrder.createMany({ data: data.workOrders.slice(i, i + BATCH) });
       const rules = [];
       for (const [index, rule] of DEMO_RULES.entries()) {
         const { field, ...fields } = rule;
         rules.push(
           await tx.notificationRule.create({
             data: {
-              ...fields, companyId: company.id, eventFieldId: fieldIds[field]!, mailboxId: null, enabled: startReminders,
+              ...fields,
+              companyId: company.id,
+              eventFieldId: fieldIds[field]!,
+              mailboxId: null,
+              enabled: startReminders,
               // Distinct creation times keep the API's list in this order.
               createdAt: new Date(now.getTime() + index),
             },
@@ -203,9 +281,15 @@ async function seedRows(
       clients: data.contacts.filter((c) => c.role === 'client').length,
       employees: data.contacts.filter((c) => c.role === 'employee').length,
     },
-    chats: { whatsapp: data.chats.filter((c) => c.channel === 'whatsapp').length, instagram: data.chats.filter((c) => c.channel === 'instagram').length },
+    chats: {
+      whatsapp: data.chats.filter((c) => c.channel === 'whatsapp').length,
+      instagram: data.chats.filter((c) => c.channel === 'instagram').length,
+    },
     chatMessages: data.messages.length,
-    workOrders: { open: data.workOrders.filter((w) => w.status === 'open').length, closed: data.workOrders.filter((w) => w.status === 'closed').length },
+    workOrders: {
+      open: data.workOrders.filter((w) => w.status === 'open').length,
+      closed: data.workOrders.filter((w) => w.status === 'closed').length,
+    },
     fieldsAdded,
     rules: rules.map((r) => ({ id: r.id, name: r.name, enabled: r.enabled })),
     remindersStarted: startReminders,
@@ -226,7 +310,10 @@ function report(companyName: string, s: SeedDemoSummary, args: SeedDemoArgs, api
     '',
   ];
   if (s.remindersStarted) {
-    lines.push('The rules are enabled and their reminders are starting (GET /v1/notification-rules/<id> shows `reminders` progress).', '');
+    lines.push(
+      'The rules are enabled and their reminders are starting (GET /v1/notification-rules/<id> shows `reminders` progress).',
+      '',
+    );
   } else {
     lines.push(
       'The rules are saved DISABLED: reminders are Temporal workflows and this command had no Temporal',
@@ -244,12 +331,41 @@ function report(companyName: string, s: SeedDemoSummary, args: SeedDemoArgs, api
 }
 
 interface ContactRow {
-  id: string; companyId: string; kind: ContactKind; role: ContactRole; name: string; phone: string | null; email: string | null;
-  smsConsent: boolean; emailConsent: boolean; fields: Record<string, string>; createdAt: Date;
+  id: string;
+  companyId: string;
+  kind: ContactKind;
+  role: ContactRole;
+  name: string;
+  phone: string | null;
+  email: string | null;
+  smsConsent: boolean;
+  emailConsent: boolean;
+  fields: Record<string, string>;
+  createdAt: Date;
 }
-interface ChatRow { id: string; companyId: string; contactId: string; channel: ChatChannel; address: string; lastInboundAt: Date | null; open: boolean; createdAt: Date }
-interface MessageRow { chatId: string; direction: string; text: string; createdAt: Date }
-interface WorkOrderRow { companyId: string; contactId: string; title: string; status: WorkOrderStatus; createdAt: Date }
+interface ChatRow {
+  id: string;
+  companyId: string;
+  contactId: string;
+  channel: ChatChannel;
+  address: string;
+  lastInboundAt: Date | null;
+  open: boolean;
+  createdAt: Date;
+}
+interface MessageRow {
+  chatId: string;
+  direction: string;
+  text: string;
+  createdAt: Date;
+}
+interface WorkOrderRow {
+  companyId: string;
+  contactId: string;
+  title: string;
+  status: WorkOrderStatus;
+  createdAt: Date;
+}
 
 /** All rows, from the seed and the reference instant only (ids aside). */
 export function generate(companyId: string, args: Pick<SeedDemoArgs, 'contacts' | 'seed'>, now: Date) {
@@ -282,21 +398,46 @@ export function generate(companyId: string, args: Pick<SeedDemoArgs, 'contacts' 
       phone = rnd.chance(0.7) ? fictionalPhone(rnd, phones) : null;
       email = rnd.chance(0.9) ? organizationEmail(rnd, name) : null;
       // Contract ends within two years; every tenth one soon after the 30-days-ahead point.
-      if (rnd.chance(0.8)) fields.contractEnd = isoDate(today + (i % 10 === 0 ? rnd.int(31, 45) : rnd.int(1, 730)) * DAY_MS);
+      if (rnd.chance(0.8))
+        fields.contractEnd = isoDate(today + (i % 10 === 0 ? rnd.int(31, 45) : rnd.int(1, 730)) * DAY_MS);
     }
     const createdAt = new Date(now.getTime() - (args.contacts - i) * 60_000);
     const contact: ContactRow = {
-      id: randomUUID(), companyId, kind, role, name, phone, email,
-      smsConsent: phone !== null && rnd.chance(0.8), emailConsent: email !== null && rnd.chance(0.75), fields, createdAt,
+      id: randomUUID(),
+      companyId,
+      kind,
+      role,
+      name,
+      phone,
+      email,
+      smsConsent: phone !== null && rnd.chance(0.8),
+      emailConsent: email !== null && rnd.chance(0.75),
+      fields,
+      createdAt,
     };
     contacts.push(contact);
     if (role !== 'client') continue;
 
     const addChat = (channel: ChatChannel, address: string) => {
       const lastInboundAt = recentInbound(rnd, now);
-      const chat: ChatRow = { id: randomUUID(), companyId, contactId: contact.id, channel, address, lastInboundAt, open: rnd.chance(0.9), createdAt };
+      const chat: ChatRow = {
+        id: randomUUID(),
+        companyId,
+        contactId: contact.id,
+        channel,
+        address,
+        lastInboundAt,
+        open: rnd.chance(0.9),
+        createdAt,
+      };
       chats.push(chat);
-      if (lastInboundAt) messages.push({ chatId: chat.id, direction: 'inbound', text: rnd.pick(INBOUND_TEXTS), createdAt: lastInboundAt });
+      if (lastInboundAt)
+        messages.push({
+          chatId: chat.id,
+          direction: 'inbound',
+          text: rnd.pick(INBOUND_TEXTS),
+          createdAt: lastInboundAt,
+        });
     };
     if (phone && rnd.chance(0.4)) addChat('whatsapp', phone);
     if (kind === 'person' && rnd.chance(0.15)) addChat('instagram', uniqueDigits(rnd, instagramIds, 17));
@@ -304,7 +445,10 @@ export function generate(companyId: string, args: Pick<SeedDemoArgs, 'contacts' 
     if (rnd.chance(0.4)) {
       for (let n = rnd.int(1, 3); n > 0; n--) {
         workOrders.push({
-          companyId, contactId: contact.id, title: rnd.pick(WORK_ORDER_TITLES), status: rnd.chance(0.35) ? 'open' : 'closed',
+          companyId,
+          contactId: contact.id,
+          title: rnd.pick(WORK_ORDER_TITLES),
+          status: rnd.chance(0.35) ? 'open' : 'closed',
           createdAt: new Date(now.getTime() - rnd.int(1, 365) * DAY_MS - rnd.int(0, DAY_MS / 1000) * 1000),
         });
       }
@@ -317,7 +461,9 @@ export function generate(companyId: string, args: Pick<SeedDemoArgs, 'contacts' 
 function birthday(rnd: Random, index: number, today: number): string {
   if (index % 25 === 0) {
     const soon = new Date(today + rnd.int(0, 13) * DAY_MS);
-    return rnd.chance(0.5) ? `--${isoDate(soon.getTime()).slice(5)}` : `${rnd.int(1960, 2004)}-${isoDate(soon.getTime()).slice(5)}`;
+    return rnd.chance(0.5)
+      ? `--${isoDate(soon.getTime()).slice(5)}`
+      : `${rnd.int(1960, 2004)}-${isoDate(soon.getTime()).slice(5)}`;
   }
   const year = rnd.int(1950, 2006);
   // Day of a leap year, so --02-29 occurs; a full date on Feb 29 only in leap years.
@@ -330,7 +476,14 @@ function birthday(rnd: Random, index: number, today: number): string {
 /** A third within the last day (WhatsApp window open), others within a week, months ago, or never. */
 function recentInbound(rnd: Random, now: Date): Date | null {
   const roll = rnd.next();
-  const ago = roll < 0.3 ? rnd.int(5, 23 * 60) * 60_000 : roll < 0.6 ? rnd.int(1, 7) * DAY_MS : roll < 0.85 ? rnd.int(8, 90) * DAY_MS : null;
+  const ago =
+    roll < 0.3
+      ? rnd.int(5, 23 * 60) * 60_000
+      : roll < 0.6
+        ? rnd.int(1, 7) * DAY_MS
+        : roll < 0.85
+          ? rnd.int(8, 90) * DAY_MS
+          : null;
   return ago === null ? null : new Date(now.getTime() - ago);
 }
 
@@ -352,7 +505,8 @@ function isoDate(ms: number): string {
 // Fail at start-up rather than store a rule the API would refuse.
 for (const rule of DEMO_RULES) {
   for (const template of [rule.bodyTemplate, rule.subjectTemplate]) {
-    if (template && checkTemplate(template).length > 0) throw new Error(`demo rule "${rule.name}": ${checkTemplate(template).join('; ')}`);
+    if (template && checkTemplate(template).length > 0)
+      throw new Error(`demo rule "${rule.name}": ${checkTemplate(template).join('; ')}`);
   }
 }
 
@@ -380,7 +534,14 @@ if (require.main === module) {
       scheduler: config.TEMPORAL_ADDRESS
         ? async (db) => {
             const temporal = await connectTemporalClient(config.TEMPORAL_ADDRESS!, config.TEMPORAL_NAMESPACE);
-            return { scheduler: createTemporalScheduler({ db, client: temporal.client, taskQueue: config.TEMPORAL_TASK_QUEUE }), close: temporal.close };
+            return {
+              scheduler: createTemporalScheduler({
+                db,
+                client: temporal.client,
+                taskQueue: config.TEMPORAL_TASK_QUEUE,
+              }),
+              close: temporal.close,
+            };
           }
         : undefined,
     }),

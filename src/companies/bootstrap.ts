@@ -20,7 +20,12 @@ export async function createCompanyWithAdmin(db: Db, input: NewCompany) {
       data: SYSTEM_FIELDS.map((field) => ({ ...field, companyId: company.id, system: true })),
     });
     const user = await tx.user.create({
-      data: { companyId: company.id, name: input.adminName ?? 'Admin', email: input.adminEmail ?? 'admin@example.com', isAdmin: true },
+      data: {
+        companyId: company.id,
+        name: input.adminName ?? 'Admin',
+        email: input.adminEmail ?? 'admin@example.com',
+        isAdmin: true,
+      },
     });
     await tx.apiKey.create({ data: { userId: user.id, keyHash: apiKey.hash, prefix: apiKey.prefix } });
     return { company, user, apiKey: apiKey.key };

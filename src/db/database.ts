@@ -21,7 +21,9 @@ export interface OpenDatabaseOptions {
 }
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
-  const embedded = options.databaseUrl ? undefined : await startEmbeddedPostgres({ dataDir: path.join(options.dataDir, 'postgres') });
+  const embedded = options.databaseUrl
+    ? undefined
+    : await startEmbeddedPostgres({ dataDir: path.join(options.dataDir, 'postgres') });
   const url = options.databaseUrl ?? embedded!.url;
   try {
     if (options.migrate !== false) await migrateDeploy(url);

@@ -15,7 +15,14 @@ export interface InstagramMessagingOptions {
 export const DEFAULT_GRAPH_BASE_URL = 'https://graph.facebook.com/v21.0';
 
 interface GraphErrorBody {
-  error?: { message?: unknown; type?: unknown; code?: unknown; error_subcode?: unknown; fbtrace_id?: unknown; is_transient?: unknown };
+  error?: {
+    message?: unknown;
+    type?: unknown;
+    code?: unknown;
+    error_subcode?: unknown;
+    fbtrace_id?: unknown;
+    is_transient?: unknown;
+  };
 }
 
 export function createInstagramMessaging(opts: InstagramMessagingOptions): InstagramSender {
@@ -43,7 +50,7 @@ export function createInstagramMessaging(opts: InstagramMessagingOptions): Insta
       } catch (err) {
         // Only reached when no complete HTTP answer arrived (DNS, refused, reset, timeout).
         const code = causeCode(err);
-        const reason = errorName(err) === 'TimeoutError' ? 'timeout' : code ?? errorMessage(err);
+        const reason = errorName(err) === 'TimeoutError' ? 'timeout' : (code ?? errorMessage(err));
         throw new DeliveryError({
           kind: classifyDeliveryFailure({ provider: 'instagram', network: true }),
           provider: 'instagram',
@@ -86,7 +93,10 @@ function graphError(status: number, body: GraphErrorBody | undefined, secrets: s
       isTransient: e?.is_transient === true,
     }),
     provider: 'instagram',
-    message: redactSecrets(`Instagram Graph API error (HTTP ${status}${codeText ? `, code ${codeText}` : ''}): ${text}${trace}`, secrets),
+    message: redactSecrets(
+      `Instagram Graph API error (HTTP ${status}${codeText ? `, code ${codeText}` : ''}): ${text}${trace}`,
+      secrets,
+    ),
     status,
     ...(codeText ? { code: codeText } : {}),
   });

@@ -5,12 +5,20 @@
 // (twilio-adapter, smtp-adapter, instagram-adapter). Nothing here imports a vendor package.
 
 export interface SmsSender {
-  sendSms(msg: { to: string; body: string; statusCallbackUrl?: string }): Promise<{ providerMessageId: string; status: string }>;
+  sendSms(msg: {
+    to: string;
+    body: string;
+    statusCallbackUrl?: string;
+  }): Promise<{ providerMessageId: string; status: string }>;
 }
 
 export interface WhatsAppSender {
   /** `to` is a plain E.164 number; the adapter adds whatever channel prefix the vendor needs. */
-  sendWhatsApp(msg: { to: string; body: string; statusCallbackUrl?: string }): Promise<{ providerMessageId: string; status: string }>;
+  sendWhatsApp(msg: {
+    to: string;
+    body: string;
+    statusCallbackUrl?: string;
+  }): Promise<{ providerMessageId: string; status: string }>;
 }
 
 export interface InstagramSender {
@@ -44,6 +52,14 @@ export interface EmailSender {
   sendEmail(msg: EmailMessage): Promise<{ providerMessageId: string; accepted: boolean }>;
 }
 
+/** The senders a worker has; a channel without credentials has none ("…-not-configured"). */
+export interface DeliveryPorts {
+  sms?: SmsSender;
+  whatsapp?: WhatsAppSender;
+  instagram?: InstagramSender;
+  email?: EmailSender;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Errors
 
@@ -70,7 +86,13 @@ export class DeliveryError extends Error {
 
   // No `cause` on purpose: vendor errors (axios configs, SMTP transcripts) can carry credentials,
   // and anything attached here may end up serialised into Temporal history or logs.
-  constructor(args: { kind: DeliveryErrorKind; provider: DeliveryProvider; message: string; code?: string; status?: number }) {
+  constructor(args: {
+    kind: DeliveryErrorKind;
+    provider: DeliveryProvider;
+    message: string;
+    code?: string;
+    status?: number;
+  }) {
     super(args.message);
     this.kind = args.kind;
     this.provider = args.provider;
@@ -90,7 +112,14 @@ export class DeliveryError extends Error {
 export type FailureFacts =
   | { provider: 'twilio'; network?: boolean; status?: number; code?: number }
   | { provider: 'smtp'; network?: boolean; responseCode?: number }
-  | { provider: 'instagram'; network?: boolean; status?: number; code?: number; subcode?: number; isTransient?: boolean };
+  | {
+      provider: 'instagram';
+      network?: boolean;
+      status?: number;
+      code?: number;
+      subcode?: number;
+      isTransient?: boolean;
+    };
 
 // https://www.twilio.com/docs/api/errors
 const TWILIO_OPTED_OUT = new Set([21610]); // recipient replied STOP

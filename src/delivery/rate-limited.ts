@@ -14,7 +14,7 @@
 // (1 minute for dispatch), leaving time for the provider call itself.
 
 import { RateLimiterMemory, RateLimiterQueue, RateLimiterQueueError } from 'rate-limiter-flexible';
-import { DeliveryError, type DeliveryProvider, type EmailSender, type InstagramSender, type SmsSender, type WhatsAppSender } from './ports';
+import { DeliveryError, type DeliveryPorts, type DeliveryProvider } from './ports';
 
 export type RateLimitedChannel = 'sms' | 'whatsapp' | 'instagram' | 'email';
 
@@ -57,8 +57,10 @@ export interface SendLimiter {
 }
 
 export function createSendLimiter(opts: SendLimiterOptions): SendLimiter {
-  if (!Number.isFinite(opts.perMinute) || opts.perMinute <= 0) throw new Error(`${opts.name} rate limit must be a positive number per minute`);
-  if (!Number.isFinite(opts.maxWaitMs) || opts.maxWaitMs < 0) throw new Error(`${opts.name} rate limit wait must be a non-negative number of milliseconds`);
+  if (!Number.isFinite(opts.perMinute) || opts.perMinute <= 0)
+    throw new Error(`${opts.name} rate limit must be a positive number per minute`);
+  if (!Number.isFinite(opts.maxWaitMs) || opts.maxWaitMs < 0)
+    throw new Error(`${opts.name} rate limit wait must be a non-negative number of milliseconds`);
   const intervalMs = 60_000 / opts.perMinute;
   // One token per interval: a fixed window of `interval` holding a single point is an even spacing.
   const bucket = new RateLimiterMemory({ points: 1, duration: intervalMs / 1000 });
@@ -114,13 +116,6 @@ export function rateLimited<T extends object>(port: T, limiter: SendLimiter): T 
   });
 }
 
-export interface RateLimitedPorts {
-  sms?: SmsSender;
-  whatsapp?: WhatsAppSender;
-  instagram?: InstagramSender;
-  email?: EmailSender;
-}
-
 export interface RateLimitOptions {
   /** Messages per minute by channel; missing channels use DEFAULT_RATES_PER_MINUTE. */
   perMinute?: Partial<Record<RateLimitedChannel, number | undefined>>;
@@ -128,8 +123,8 @@ export interface RateLimitOptions {
 }
 
 /** Wraps each configured port with its own channel limiter (one limiter per channel and process). */
-export function rateLimitedPorts<P extends RateLimitedPorts>(ports: P, options: RateLimitOptions = {}): P {
-  const out: RateLimitedPorts = { ...ports };
+export function rateLimitedPorts<P extends DeliveryPorts>(ports: P, options: RateLimitOptions = {}): P {
+  const out: DeliveryPorts = { ...ports };
   for (const channel of ['sms', 'whatsapp', 'instagram', 'email'] as const) {
     const port = ports[channel];
     if (!port) continue;

@@ -43,8 +43,18 @@ const DEFAULT_TIMEOUTS: SMTPTransport.Options = {
 // nodemailer error codes for "no usable answer from the server"; socket-level codes are included
 // in case an error escapes without nodemailer's wrapping.
 const CONNECTION_ERROR_CODES = new Set([
-  'ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ETLS',
-  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
+  'ECONNECTION',
+  'ETIMEDOUT',
+  'ESOCKET',
+  'EDNS',
+  'ETLS',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
 ]);
 
 export function createSmtpEmailSender(opts: SmtpEmailSenderOptions): SmtpEmailSender {
@@ -117,11 +127,16 @@ function toDeliveryError(err: unknown, endpoint: SmtpEndpoint): DeliveryError {
   const network = responseCode === undefined && errCode !== undefined && CONNECTION_ERROR_CODES.has(errCode);
   // Duck-typed: socket errors may come from another realm than this module's `Error`.
   const detail = typeof e.response === 'string' ? e.response : typeof e.message === 'string' ? e.message : String(err);
-  const secrets = endpoint.user && endpoint.password
-    ? [endpoint.password, `\u0000${endpoint.user}\u0000${endpoint.password}`] // raw, and AUTH PLAIN's token (base64 added by redactSecrets)
-    : [endpoint.password];
+  const secrets =
+    endpoint.user && endpoint.password
+      ? [endpoint.password, `\u0000${endpoint.user}\u0000${endpoint.password}`] // raw, and AUTH PLAIN's token (base64 added by redactSecrets)
+      : [endpoint.password];
   return new DeliveryError({
-    kind: classifyDeliveryFailure({ provider: 'smtp', network, ...(responseCode !== undefined ? { responseCode } : {}) }),
+    kind: classifyDeliveryFailure({
+      provider: 'smtp',
+      network,
+      ...(responseCode !== undefined ? { responseCode } : {}),
+    }),
     provider: 'smtp',
     message: redactSecrets(`SMTP ${endpoint.host}:${endpoint.port}${errCode ? ` ${errCode}` : ''}: ${detail}`, secrets),
     ...(responseCode !== undefined ? { code: String(responseCode) } : errCode ? { code: errCode } : {}),

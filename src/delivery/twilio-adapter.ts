@@ -63,7 +63,8 @@ export function createTwilioMessaging(opts: TwilioMessagingOptions): TwilioMessa
   }
 
   return {
-    sendSms: (msg) => create({ to: msg.to, from: opts.smsFrom, body: msg.body, statusCallbackUrl: msg.statusCallbackUrl }),
+    sendSms: (msg) =>
+      create({ to: msg.to, from: opts.smsFrom, body: msg.body, statusCallbackUrl: msg.statusCallbackUrl }),
     sendWhatsApp: (msg) =>
       create({
         to: withWhatsAppPrefix(msg.to),
@@ -103,11 +104,16 @@ export function toDeliveryError(err: unknown, secrets: ReadonlyArray<string> = [
   if (typeof e.status === 'number') {
     const status = e.status;
     const code = typeof e.code === 'number' && e.code > 0 ? e.code : undefined;
-    const text = [e.message, e.detail, e.moreInfo].filter((s): s is string => typeof s === 'string' && s.length > 0).join(' — ');
+    const text = [e.message, e.detail, e.moreInfo]
+      .filter((s): s is string => typeof s === 'string' && s.length > 0)
+      .join(' — ');
     return new DeliveryError({
       kind: classifyDeliveryFailure({ provider: 'twilio', status, ...(code !== undefined ? { code } : {}) }),
       provider: 'twilio',
-      message: redactSecrets(`Twilio rejected the message (HTTP ${status}${code !== undefined ? `, error ${code}` : ''})${text ? `: ${text}` : ''}`, secrets),
+      message: redactSecrets(
+        `Twilio rejected the message (HTTP ${status}${code !== undefined ? `, error ${code}` : ''})${text ? `: ${text}` : ''}`,
+        secrets,
+      ),
       status,
       ...(code !== undefined ? { code: String(code) } : {}),
     });
@@ -116,5 +122,9 @@ export function toDeliveryError(err: unknown, secrets: ReadonlyArray<string> = [
   // Not a vendor answer (e.g. the client refusing a malformed call): a bug or bad config that
   // retrying will not fix. Only the message is kept, redacted.
   const message = typeof e.message === 'string' ? e.message : String(err);
-  return new DeliveryError({ kind: 'permanent', provider: 'twilio', message: redactSecrets(`Twilio client error: ${message}`, secrets) });
+  return new DeliveryError({
+    kind: 'permanent',
+    provider: 'twilio',
+    message: redactSecrets(`Twilio client error: ${message}`, secrets),
+  });
 }

@@ -5,6 +5,9 @@ import Handlebars from 'handlebars';
 export const TEMPLATE_VARIABLES = ['contactName', 'eventLabel', 'eventDate', 'daysUntil', 'companyName'] as const;
 export type TemplateVariables = Record<(typeof TEMPLATE_VARIABLES)[number], string | number>;
 
+/** Subject of an email rule saved without one. */
+export const DEFAULT_SUBJECT_TEMPLATE = '{{eventLabel}}: {{eventDate}}';
+
 const ALLOWED = new Set<string>(TEMPLATE_VARIABLES);
 
 /** Problems with a template, empty when it is usable. Only plain text, comments and

@@ -1,6 +1,12 @@
-// Builds the reminder worker: the workflow bundle plus activities wired to their dependencies.
+// Builds and runs the reminder worker: the workflow bundle plus activities wired to their
+// dependencies. Used by `npm run worker` alone and by `npm start` beside the API.
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createReminderActivities, type ActivityDeps } from '../activities';
+import type { Config } from '../config';
+import type { Db } from '../db/client';
+import { buildDeliveryPorts } from '../delivery/from-config';
+import { publicBaseUrl } from '../runtime/process';
+import { connectTemporalClient } from '../runtime/temporal-connection';
 
 export interface ReminderWorkerOptions {
   connection: NativeConnection;
@@ -16,7 +22,49 @@ export async function createReminderWorker(options: ReminderWorkerOptions): Prom
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    ...(options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath: require.resolve('../workflows') }),
     activities: createReminderActivities(options.deps),
   });
+}
+
+export interface RunningWorker {
+  /** Drains in-flight tasks, then closes the worker's connections. */
+  stop(): Promise<void>;
+}
+
+/** Connects to Temporal and runs the reminder worker of this configuration until stopped. */
+export async function runReminderWorker(input: {
+  config: Config;
+  db: Db;
+  temporalAddress: string;
+  mailboxSecretKey?: Buffer;
+}): Promise<RunningWorker> {
+  const { config } = input;
+  const connection = await NativeConnection.connect({ address: input.temporalAddress });
+  // The fan-out activities start and signal reminders through an ordinary client.
+  const temporal = await connectTemporalClient(input.temporalAddress, config.TEMPORAL_NAMESPACE);
+  const worker = await createReminderWorker({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    deps: {
+      db: input.db,
+      ports: buildDeliveryPorts(config),
+      publicBaseUrl: publicBaseUrl(config),
+      mailboxSecretKey: input.mailboxSecretKey,
+      temporal: { client: temporal.client, taskQueue: config.TEMPORAL_TASK_QUEUE },
+    },
+  });
+  const running = worker.run();
+  return {
+    async stop() {
+      // The SDK also drains on SIGINT/SIGTERM by itself; ask only if it has not started to.
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await connection.close();
+      await temporal.close();
+    },
+  };
 }

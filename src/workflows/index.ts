@@ -1,3 +1,12 @@
 // Entry point of the workflow bundle: every workflow type the worker registers.
-export { reminderWorkflow, reminderChangedSignal, reminderStateQuery } from './reminder';
-export { ruleFanOutWorkflow } from './rule-fanout';
+import type { RuleFanOutWorkflow } from '../shared/fan-out-contract';
+import type { ReminderWorkflow } from '../shared/reminder-contract';
+import { reminderWorkflow } from './reminder';
+import { ruleFanOutWorkflow } from './rule-fanout';
+
+export { reminderWorkflow, ruleFanOutWorkflow };
+
+// Clients are typed with the signatures in src/shared; these fail to compile if a workflow drifts.
+type Holds<T extends true> = T;
+export type _ReminderSignatureHolds = Holds<typeof reminderWorkflow extends ReminderWorkflow ? true : false>;
+export type _FanOutSignatureHolds = Holds<typeof ruleFanOutWorkflow extends RuleFanOutWorkflow ? true : false>;

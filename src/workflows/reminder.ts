@@ -5,28 +5,21 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
-  defineQuery,
-  defineSignal,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import { classifyLateFire, nextSend } from '../calendar/schedule';
-import { NextSendAtAttr } from '../temporal/search-attributes';
-import type { DeliveryOutcome, ReminderKey, ReminderState } from '../reminders/types';
-import { dbActivities, dispatchActivities } from './activity-proxies';
-
-/** Wire name `reminderChanged`: the rule, the contact or the company changed; re-plan. */
-export const reminderChangedSignal = defineSignal('reminderChanged');
-/** Wire name `reminderState`: next send, occurrence and last outcome. */
-export const reminderStateQuery = defineQuery<ReminderState>('reminderState');
-
-export interface ReminderInput extends ReminderKey {
-  /** The last occurrence handled, so the next plan starts after it. */
-  lastOccurrenceDate?: string;
-  lastSendAt?: string;
-  lastOutcome?: DeliveryOutcome;
-}
+import { NextSendAtAttr } from '../shared/search-attributes';
+import {
+  reminderChangedSignal,
+  reminderStateQuery,
+  type DeliveryOutcome,
+  type ReminderInput,
+  type ReminderKey,
+  type ReminderState,
+} from '../shared/reminder-contract';
+import { dbActivities, dispatchActivities } from './retry-policies';
 
 const MINUTE_MS = 60_000;
 
@@ -67,7 +60,9 @@ export async function reminderWorkflow(input: ReminderInput): Promise<ReminderSt
       occurrenceDate: next.occurrenceDate,
     });
     upsertSearchAttributes([{ key: NextSendAtAttr, value: next.sendAt }]);
-    setCurrentDetails(`${plan.description}: next send ${next.sendAtLocal} for the occurrence on ${next.occurrenceDate}`);
+    setCurrentDetails(
+      `${plan.description}: next send ${next.sendAtLocal} for the occurrence on ${next.occurrenceDate}`,
+    );
 
     const interrupted = await condition(() => changed, Math.max(next.sendAt.getTime() - Date.now(), 0));
     if (interrupted) {
@@ -106,20 +101,29 @@ export async function reminderWorkflow(input: ReminderInput): Promise<ReminderSt
 
 /** Ledger first, then last chat (if the rule asks and a window is open), then the rule's
  * channel, then the feeds. */
-async function deliver(occ: ReminderKey & { occurrenceDate: string; scheduledFor: string; stale: boolean }): Promise<DeliveryOutcome> {
+async function deliver(
+  occ: ReminderKey & { occurrenceDate: string; scheduledFor: string; stale: boolean },
+): Promise<DeliveryOutcome> {
   const { occurrenceDate, scheduledFor, stale, ...key } = occ;
   const ref = { ...key, occurrenceDate, scheduledFor };
   const ledger = await dbActivities.beginDelivery(ref);
   if (ledger.existingOutcome) return ledger.existingOutcome;
   if (stale) {
-    return dbActivities.recordOutcome({ ...ref, notificationId: ledger.notificationId, result: { status: 'skipped', reason: 'stale' } });
+    return dbActivities.recordOutcome({
+      ...ref,
+      notificationId: ledger.notificationId,
+      result: { status: 'skipped', reason: 'stale' },
+    });
   }
 
   let fallbackReason: string | undefined;
   if (ledger.tryLastChatFirst) {
     const chat = await dbActivities.checkChatWindow({ ...key, at: new Date(Date.now()).toISOString() });
     if (chat) {
-      const viaChat = await dispatchOrGiveUp({ ...ref, notificationId: ledger.notificationId, route: { kind: 'chat', chatId: chat.chatId } }, 'fallback');
+      const viaChat = await dispatchOrGiveUp(
+        { ...ref, notificationId: ledger.notificationId, route: { kind: 'chat', chatId: chat.chatId } },
+        'fallback',
+      );
       if (viaChat.status !== 'fallback') {
         return dbActivities.recordOutcome({ ...ref, notificationId: ledger.notificationId, result: viaChat });
       }
@@ -128,7 +132,10 @@ async function deliver(occ: ReminderKey & { occurrenceDate: string; scheduledFor
       fallbackReason = 'no-open-chat';
     }
   }
-  const result = await dispatchOrGiveUp({ ...ref, notificationId: ledger.notificationId, route: { kind: 'rule-channel' } }, 'failed');
+  const result = await dispatchOrGiveUp(
+    { ...ref, notificationId: ledger.notificationId, route: { kind: 'rule-channel' } },
+    'failed',
+  );
   return dbActivities.recordOutcome({ ...ref, notificationId: ledger.notificationId, result, fallbackReason });
 }
 
@@ -143,7 +150,10 @@ async function dispatchOrGiveUp(
     return await dispatchActivities.dispatch(input);
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
-    const cause = error.cause instanceof ApplicationFailure ? (error.cause.type ?? error.cause.message) : (error.cause?.message ?? 'unknown');
+    const cause =
+      error.cause instanceof ApplicationFailure
+        ? (error.cause.type ?? error.cause.message)
+        : (error.cause?.message ?? 'unknown');
     return { status: onFailure, reason: `dispatch-gave-up: ${cause}` };
   }
 }

@@ -2,25 +2,17 @@
 // ends each (rule, contact) reminder, so an API call never waits for thousands of starts.
 import { continueAsNew, proxyActivities } from '@temporalio/workflow';
 import type { ReminderActivities } from '../activities';
+import type { RuleFanOutInput } from '../shared/fan-out-contract';
 
-const { beginRuleFanOut, fanOutRulePage } = proxyActivities<Pick<ReminderActivities, 'beginRuleFanOut' | 'fanOutRulePage'>>({
+const { beginRuleFanOut, fanOutRulePage } = proxyActivities<
+  Pick<ReminderActivities, 'beginRuleFanOut' | 'fanOutRulePage'>
+>({
   // One page signals/starts up to PAGE_SIZE workflows; a minute is plenty, and retries are safe
   // because every start/signal is idempotent per workflow ID.
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
-
-export interface RuleFanOutInput {
-  companyId: string;
-  ruleId: string;
-  /** sync: start/re-plan every matching contact's reminder; stop: the rule is gone, end them. */
-  mode: 'sync' | 'stop';
-  /** The rule's contact kind (needed for `stop`, when the rule row no longer exists). */
-  kind: 'person' | 'organization';
-  /** Resume point after continue-as-new: the last contact id handled. */
-  after?: string;
-}
 
 const PAGE_SIZE = 200;
 // Each page adds a handful of history events; continue-as-new keeps a huge company's fan-out short.

@@ -7,11 +7,23 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort, REPO_ROOT, startSmtpStandIn, startTwilioPrism, TWILIO_TEST_ACCOUNT, type PrismStandIn, type SmtpStandIn } from '../support/stand-ins';
+import {
+  freePort,
+  REPO_ROOT,
+  startSmtpStandIn,
+  startTwilioPrism,
+  TWILIO_TEST_ACCOUNT,
+  type PrismStandIn,
+  type SmtpStandIn,
+} from '../support/stand-ins';
 
 jest.setTimeout(300_000);
 
-interface Forwarded { method: string; url: string; body: string }
+interface Forwarded {
+  method: string;
+  url: string;
+  body: string;
+}
 
 /** Forwards to Prism and remembers every request, so the test can count real sends. */
 async function countingProxy(target: string): Promise<{ url: string; requests: Forwarded[]; close(): Promise<void> }> {
@@ -32,15 +44,26 @@ async function countingProxy(target: string): Promise<{ url: string; requests: F
   });
   const port = await freePort();
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${port}`, requests, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
-interface Service { process: ChildProcess; apiKey?: string; output: () => string }
+interface Service {
+  process: ChildProcess;
+  apiKey?: string;
+  output: () => string;
+}
 
 function startService(env: NodeJS.ProcessEnv): Promise<Service> {
   // Its own process group, so the test can kill it together with the embedded Temporal server.
   const child = spawn(process.execPath, [path.join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), 'src/main.ts'], {
-    cwd: REPO_ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: REPO_ROOT,
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
@@ -49,7 +72,11 @@ function startService(env: NodeJS.ProcessEnv): Promise<Service> {
     const timer = setInterval(() => {
       if (output.includes('Temporal UI:')) {
         clearInterval(timer);
-        resolve({ process: child, apiKey: /Admin API key \(shown once, keep it\): (\S+)/.exec(output)?.[1], output: () => output });
+        resolve({
+          process: child,
+          apiKey: /Admin API key \(shown once, keep it\): (\S+)/.exec(output)?.[1],
+          output: () => output,
+        });
       }
     }, 100);
     child.once('exit', (code) => {
@@ -60,7 +87,9 @@ function startService(env: NodeJS.ProcessEnv): Promise<Service> {
 }
 
 async function killGroup(service: Service, signal: NodeJS.Signals): Promise<void> {
-  const exited = new Promise<void>((resolve) => (service.process.exitCode !== null ? resolve() : service.process.once('exit', () => resolve())));
+  const exited = new Promise<void>((resolve) =>
+    service.process.exitCode !== null ? resolve() : service.process.once('exit', () => resolve()),
+  );
   try {
     process.kill(-service.process.pid!, signal);
   } catch {
@@ -92,19 +121,31 @@ afterAll(async () => {
 test('a rule due in two minutes: WhatsApp through the open chat, email by fallback, both feeds and the work order feed; a crash mid-sleep and a restart after sending lose nothing and send nothing twice', async () => {
   const [apiPort, devPort, uiPort] = [await freePort(), await freePort(), await freePort()];
   const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH, HOME: process.env.HOME,
-    DATA_DIR: dataDir, API_PORT: String(apiPort), TEMPORAL_DEV_PORT: String(devPort), TEMPORAL_UI_PORT: String(uiPort),
-    LOG_LEVEL: 'warn', BOOTSTRAP_TIME_ZONE: 'UTC', PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`,
-    TWILIO_ACCOUNT_SID: TWILIO_TEST_ACCOUNT.accountSid, TWILIO_AUTH_TOKEN: TWILIO_TEST_ACCOUNT.authToken,
-    TWILIO_SMS_FROM: TWILIO_TEST_ACCOUNT.smsFrom, TWILIO_WHATSAPP_FROM: TWILIO_TEST_ACCOUNT.whatsappFrom, TWILIO_API_BASE_URL: proxy.url,
-    SMTP_HOST: smtp.host, SMTP_PORT: String(smtp.port),
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    DATA_DIR: dataDir,
+    API_PORT: String(apiPort),
+    TEMPORAL_DEV_PORT: String(devPort),
+    TEMPORAL_UI_PORT: String(uiPort),
+    LOG_LEVEL: 'warn',
+    BOOTSTRAP_TIME_ZONE: 'UTC',
+    PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`,
+    TWILIO_ACCOUNT_SID: TWILIO_TEST_ACCOUNT.accountSid,
+    TWILIO_AUTH_TOKEN: TWILIO_TEST_ACCOUNT.authToken,
+    TWILIO_SMS_FROM: TWILIO_TEST_ACCOUNT.smsFrom,
+    TWILIO_WHATSAPP_FROM: TWILIO_TEST_ACCOUNT.whatsappFrom,
+    TWILIO_API_BASE_URL: proxy.url,
+    SMTP_HOST: smtp.host,
+    SMTP_PORT: String(smtp.port),
   };
   service = await startService(env);
   const key = service.apiKey;
   expect(key).toMatch(/^crk_/);
   const api = async (method: string, p: string, body?: object) => {
     const res = await fetch(`http://127.0.0.1:${apiPort}${p}`, {
-      method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined,
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: body ? JSON.stringify(body) : undefined,
     });
     const json = res.status === 204 ? undefined : await res.json();
     if (res.status >= 400) throw new Error(`${method} ${p} → ${res.status} ${JSON.stringify(json)}`);
@@ -116,16 +157,37 @@ test('a rule due in two minutes: WhatsApp through the open chat, email by fallba
   const hhmm = sendAt.toISOString().slice(11, 16);
   const monthDay = `--${sendAt.toISOString().slice(5, 10)}`;
 
-  const birthday = (await api('GET', '/v1/contact-fields?kind=person')).items.find((f: { key: string }) => f.key === 'birthday');
+  const birthday = (await api('GET', '/v1/contact-fields?kind=person')).items.find(
+    (f: { key: string }) => f.key === 'birthday',
+  );
   const rule = await api('POST', '/v1/notification-rules', {
-    name: 'Birthday greetings', kind: 'person', eventFieldId: birthday.id, channel: 'email', emailSender: 'gateway', tryLastChatFirst: true,
-    sendTime: hhmm, daysInAdvance: 0, subjectTemplate: 'Happy birthday, {{contactName}}', bodyTemplate: 'Happy birthday, {{contactName}}! — {{companyName}}',
+    name: 'Birthday greetings',
+    kind: 'person',
+    eventFieldId: birthday.id,
+    channel: 'email',
+    emailSender: 'gateway',
+    tryLastChatFirst: true,
+    sendTime: hhmm,
+    daysInAdvance: 0,
+    subjectTemplate: 'Happy birthday, {{contactName}}',
+    bodyTemplate: 'Happy birthday, {{contactName}}! — {{companyName}}',
   });
-  const ada = await api('POST', '/v1/contacts', { kind: 'person', name: 'Ada Chat', phone: '+15550102030', fields: { birthday: monthDay } });
+  const ada = await api('POST', '/v1/contacts', {
+    kind: 'person',
+    name: 'Ada Chat',
+    phone: '+15550102030',
+    fields: { birthday: monthDay },
+  });
   const chat = await api('POST', '/v1/chats', { contactId: ada.id, channel: 'whatsapp', address: '+15550102030' });
   await api('POST', `/v1/chats/${chat.id}/messages`, { text: 'Hi! Is my phone ready?' });
   const order = await api('POST', '/v1/work-orders', { contactId: ada.id, title: 'Phone repair' });
-  const bob = await api('POST', '/v1/contacts', { kind: 'person', name: 'Bob Mail', email: 'bob@example.com', emailConsent: true, fields: { birthday: monthDay } });
+  const bob = await api('POST', '/v1/contacts', {
+    kind: 'person',
+    name: 'Bob Mail',
+    email: 'bob@example.com',
+    emailConsent: true,
+    fields: { birthday: monthDay },
+  });
 
   const reminders = await api('GET', `/v1/contacts/${ada.id}/reminders`);
   expect(reminders.items).toEqual([expect.objectContaining({ ruleId: rule.id, sendAt: sendAt.toISOString() })]);
@@ -137,7 +199,8 @@ test('a rule due in two minutes: WhatsApp through the open chat, email by fallba
 
   const whatsappSends = () => proxy.requests.filter((r) => r.method === 'POST' && r.url.endsWith('/Messages.json'));
   const deadline = sendAt.getTime() + 90_000;
-  while ((whatsappSends().length < 1 || smtp.received.length < 1) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+  while ((whatsappSends().length < 1 || smtp.received.length < 1) && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 500));
   expect(whatsappSends()).toHaveLength(1);
   const form = new URLSearchParams(whatsappSends()[0]!.body);
   expect(form.get('To')).toBe('whatsapp:+15550102030');
@@ -148,12 +211,19 @@ test('a rule due in two minutes: WhatsApp through the open chat, email by fallba
 
   // Feeds: the chat send on the contact (linking the chat) and on the open work order; the email on Bob.
   const adaFeed = await waitForFeed(api, `/v1/contacts/${ada.id}/activity`);
-  expect(adaFeed[0]).toMatchObject({ kind: 'notification.sent', channel: 'whatsapp', chatLink: `/v1/chats/${chat.id}` });
+  expect(adaFeed[0]).toMatchObject({
+    kind: 'notification.sent',
+    channel: 'whatsapp',
+    chatLink: `/v1/chats/${chat.id}`,
+  });
   const orderFeed = await waitForFeed(api, `/v1/work-orders/${order.id}/activity`);
   expect(orderFeed[0]).toMatchObject({ kind: 'notification.sent', channel: 'whatsapp', chatId: chat.id });
   const bobFeed = await waitForFeed(api, `/v1/contacts/${bob.id}/activity`);
   expect(bobFeed[0]).toMatchObject({ kind: 'notification.sent', channel: 'email', sender: 'gateway@roapp.email' });
-  expect((await api('GET', `/v1/chats/${chat.id}/messages`)).items[0]).toMatchObject({ direction: 'outbound', text: 'Happy birthday, Ada Chat! — My company' });
+  expect((await api('GET', `/v1/chats/${chat.id}/messages`)).items[0]).toMatchObject({
+    direction: 'outbound',
+    text: 'Happy birthday, Ada Chat! — My company',
+  });
 
   // Crash again after sending: the restarted service must not send anything again.
   await killGroup(service, 'SIGKILL');
@@ -165,7 +235,8 @@ test('a rule due in two minutes: WhatsApp through the open chat, email by fallba
   expect(ledger.items.map((n: { status: string }) => n.status)).toEqual(['sent', 'sent']);
 });
 
-async function waitForFeed(api: (m: string, p: string) => Promise<Record<string, any>>, p: string) { // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function waitForFeed(api: (m: string, p: string) => Promise<Record<string, any>>, p: string) {
   for (let i = 0; i < 60; i++) {
     const feed = (await api('GET', p)).items as Array<Record<string, unknown>>;
     if (feed.length > 0) return feed;

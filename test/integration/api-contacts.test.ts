@@ -22,7 +22,9 @@ describe('authentication', () => {
     const doc = await request(f.app).get('/openapi.json');
     expect(doc.status).toBe(200);
     expect(doc.body.openapi).toBe('3.0.3');
-    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/v1/contacts', '/v1/notification-rules/{id}/preview', '/v1/notification-events']));
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(['/v1/contacts', '/v1/notification-rules/{id}/preview', '/v1/notification-events']),
+    );
     expect((await request(f.app).get('/docs/')).status).toBe(200);
   });
 });
@@ -40,8 +42,26 @@ describe('contact form and events', () => {
   test('the events list follows the form: adding a date field adds an event, a text field does not', async () => {
     const before = await f.a.api.get('/v1/notification-events?kind=organization');
     expect(before.body.items).toEqual([]);
-    expect((await f.a.api.post('/v1/contact-fields', { kind: 'organization', key: 'contractEnd', label: 'Contract end', type: 'date' })).status).toBe(201);
-    expect((await f.a.api.post('/v1/contact-fields', { kind: 'organization', key: 'vat', label: 'VAT number', type: 'text' })).status).toBe(201);
+    expect(
+      (
+        await f.a.api.post('/v1/contact-fields', {
+          kind: 'organization',
+          key: 'contractEnd',
+          label: 'Contract end',
+          type: 'date',
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await f.a.api.post('/v1/contact-fields', {
+          kind: 'organization',
+          key: 'vat',
+          label: 'VAT number',
+          type: 'text',
+        })
+      ).status,
+    ).toBe(201);
     const after = await f.a.api.get('/v1/notification-events?kind=organization');
     expect(after.body.items.map((e: { label: string }) => e.label)).toEqual(['Contract end']);
     const people = await f.a.api.get('/v1/notification-events?kind=person');
@@ -49,8 +69,16 @@ describe('contact form and events', () => {
   });
 
   test('a duplicate field key is a 409, a bad kind a 400 naming the parameter', async () => {
-    await f.a.api.post('/v1/contact-fields', { kind: 'person', key: 'anniversary', label: 'Anniversary', type: 'date' });
-    expect((await f.a.api.post('/v1/contact-fields', { kind: 'person', key: 'anniversary', label: 'Again', type: 'date' })).status).toBe(409);
+    await f.a.api.post('/v1/contact-fields', {
+      kind: 'person',
+      key: 'anniversary',
+      label: 'Anniversary',
+      type: 'date',
+    });
+    expect(
+      (await f.a.api.post('/v1/contact-fields', { kind: 'person', key: 'anniversary', label: 'Again', type: 'date' }))
+        .status,
+    ).toBe(409);
     const bad = await f.a.api.get('/v1/notification-events?kind=robot');
     expect(bad.status).toBe(400);
     expect(bad.body.error.details[0].path).toBe('query.kind');
@@ -60,10 +88,20 @@ describe('contact form and events', () => {
 describe('contacts', () => {
   test('create, read, filter, page, edit and delete; the reminder machinery hears about each change', async () => {
     const created = await f.a.api.post('/v1/contacts', {
-      kind: 'person', name: 'Ada Lovelace', phone: '+447700900123', email: 'ada@example.com', smsConsent: true, fields: { birthday: '--12-10' },
+      kind: 'person',
+      name: 'Ada Lovelace',
+      phone: '+447700900123',
+      email: 'ada@example.com',
+      smsConsent: true,
+      fields: { birthday: '--12-10' },
     });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ role: 'client', smsConsent: true, emailConsent: false, fields: { birthday: '--12-10' } });
+    expect(created.body).toMatchObject({
+      role: 'client',
+      smsConsent: true,
+      emailConsent: false,
+      fields: { birthday: '--12-10' },
+    });
     const id = created.body.id;
     expect(f.scheduler.calls).toContainEqual({ op: 'contactChanged', id });
 
@@ -72,7 +110,10 @@ describe('contacts', () => {
     expect(clients.body).toMatchObject({ total: 1, limit: 1, offset: 0 });
     expect(clients.body.items[0].id).toBe(id);
 
-    const edited = await f.a.api.patch(`/v1/contacts/${id}`, { fields: { birthday: '1815-12-10' }, emailConsent: true });
+    const edited = await f.a.api.patch(`/v1/contacts/${id}`, {
+      fields: { birthday: '1815-12-10' },
+      emailConsent: true,
+    });
     expect(edited.status).toBe(200);
     expect(edited.body.fields.birthday).toBe('1815-12-10');
     const removedDate = await f.a.api.patch(`/v1/contacts/${id}`, { fields: { birthday: null } });
@@ -83,32 +124,57 @@ describe('contacts', () => {
   });
 
   test('bad values get a 400 naming each field', async () => {
-    const res = await f.a.api.post('/v1/contacts', { kind: 'person', name: '', phone: '555-1234', email: 'nope', fields: { birthday: '2023-02-29', shoeSize: 42 } });
+    const res = await f.a.api.post('/v1/contacts', {
+      kind: 'person',
+      name: '',
+      phone: '555-1234',
+      email: 'nope',
+      fields: { birthday: '2023-02-29', shoeSize: 42 },
+    });
     expect(res.status).toBe(400);
     const paths = res.body.error.details.map((d: { path: string }) => d.path);
     expect(paths).toEqual(expect.arrayContaining(['body.name', 'body.phone', 'body.email']));
-    const fieldsRes = await f.a.api.post('/v1/contacts', { kind: 'person', name: 'X', fields: { birthday: '2023-02-29', shoeSize: 42 } });
+    const fieldsRes = await f.a.api.post('/v1/contacts', {
+      kind: 'person',
+      name: 'X',
+      fields: { birthday: '2023-02-29', shoeSize: 42 },
+    });
     expect(fieldsRes.status).toBe(400);
-    expect(fieldsRes.body.error.details.map((d: { path: string }) => d.path)).toEqual(['body.fields.birthday', 'body.fields.shoeSize']);
+    expect(fieldsRes.body.error.details.map((d: { path: string }) => d.path)).toEqual([
+      'body.fields.birthday',
+      'body.fields.shoeSize',
+    ]);
   });
 
   test('a body that is not JSON is a 415; malformed JSON without a key is a 401', async () => {
-    const form = await request(f.app).post('/v1/contacts').set('Authorization', `Bearer ${f.a.apiKey}`).type('form').send('kind=person&name=X');
+    const form = await request(f.app)
+      .post('/v1/contacts')
+      .set('Authorization', `Bearer ${f.a.apiKey}`)
+      .type('form')
+      .send('kind=person&name=X');
     expect(form.status).toBe(415);
     expect(form.body.error.code).toBe('unsupported_media_type');
     const noKey = await request(f.app).post('/v1/contacts').set('Content-Type', 'application/json').send('{"kind":');
     expect(noKey.status).toBe(401);
   });
 
-  test('changing a contact\'s kind drops the values of the old form', async () => {
-    const created = await f.a.api.post('/v1/contacts', { kind: 'person', name: 'Shapeshifter', fields: { birthday: '--12-02' } });
+  test("changing a contact's kind drops the values of the old form", async () => {
+    const created = await f.a.api.post('/v1/contacts', {
+      kind: 'person',
+      name: 'Shapeshifter',
+      fields: { birthday: '--12-02' },
+    });
     const moved = await f.a.api.patch(`/v1/contacts/${created.body.id}`, { kind: 'organization' });
     expect(moved.status).toBe(200);
     expect(moved.body).toMatchObject({ kind: 'organization', fields: {} });
   });
 
   test('malformed JSON is a 400, not a 500', async () => {
-    const res = await request(f.app).post('/v1/contacts').set('Authorization', `Bearer ${f.a.apiKey}`).set('Content-Type', 'application/json').send('{"kind":');
+    const res = await request(f.app)
+      .post('/v1/contacts')
+      .set('Authorization', `Bearer ${f.a.apiKey}`)
+      .set('Content-Type', 'application/json')
+      .send('{"kind":');
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('invalid_json');
   });

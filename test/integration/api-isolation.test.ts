@@ -8,13 +8,46 @@ const ids: Record<string, string> = {};
 beforeAll(async () => {
   f = await createApiFixture();
   const { api } = f.a;
-  const field = await api.post('/v1/contact-fields', { kind: 'person', key: 'anniversary', label: 'Anniversary', type: 'date' });
-  const contact = await api.post('/v1/contacts', { kind: 'person', name: 'Secret Client', fields: { anniversary: '--05-05' } });
-  const chat = await api.post('/v1/chats', { contactId: contact.body.id, channel: 'whatsapp', address: '+15550001111' });
+  const field = await api.post('/v1/contact-fields', {
+    kind: 'person',
+    key: 'anniversary',
+    label: 'Anniversary',
+    type: 'date',
+  });
+  const contact = await api.post('/v1/contacts', {
+    kind: 'person',
+    name: 'Secret Client',
+    fields: { anniversary: '--05-05' },
+  });
+  const chat = await api.post('/v1/chats', {
+    contactId: contact.body.id,
+    channel: 'whatsapp',
+    address: '+15550001111',
+  });
   const order = await api.post('/v1/work-orders', { contactId: contact.body.id, title: 'Repair' });
-  const mailbox = await api.post('/v1/mailboxes', { address: 'a@a.example', smtpHost: 'smtp.a.example', smtpPort: 587, smtpUser: 'u', smtpPassword: 'p' });
-  const rule = await api.post('/v1/notification-rules', { name: 'R', kind: 'person', eventFieldId: field.body.id, channel: 'sms', sendTime: '10:00', bodyTemplate: 'x' });
-  Object.assign(ids, { 'contact-fields': field.body.id, contacts: contact.body.id, chats: chat.body.id, 'work-orders': order.body.id, mailboxes: mailbox.body.id, 'notification-rules': rule.body.id });
+  const mailbox = await api.post('/v1/mailboxes', {
+    address: 'a@a.example',
+    smtpHost: 'smtp.a.example',
+    smtpPort: 587,
+    smtpUser: 'u',
+    smtpPassword: 'p',
+  });
+  const rule = await api.post('/v1/notification-rules', {
+    name: 'R',
+    kind: 'person',
+    eventFieldId: field.body.id,
+    channel: 'sms',
+    sendTime: '10:00',
+    bodyTemplate: 'x',
+  });
+  Object.assign(ids, {
+    'contact-fields': field.body.id,
+    contacts: contact.body.id,
+    chats: chat.body.id,
+    'work-orders': order.body.id,
+    mailboxes: mailbox.body.id,
+    'notification-rules': rule.body.id,
+  });
   for (const [name, id] of Object.entries(ids)) if (!id) throw new Error(`fixture ${name} not created`);
 });
 afterAll(() => f.close());
@@ -33,11 +66,19 @@ const BODIES: Record<string, object> = {
 
 test('every id route of the OpenAPI document is a 404 for the other company, and nothing changes', async () => {
   const doc = (await request(f.app).get('/openapi.json')).body as { paths: Record<string, Record<string, unknown>> };
-  const snapshot = async () => JSON.stringify(await Promise.all([
-    f.db.contact.findMany({ orderBy: { id: 'asc' } }), f.db.contactField.findMany({ orderBy: { id: 'asc' } }), f.db.chat.findMany({ orderBy: { id: 'asc' } }),
-    f.db.chatMessage.count(), f.db.workOrder.findMany({ orderBy: { id: 'asc' } }), f.db.mailbox.findMany({ orderBy: { id: 'asc' } }),
-    f.db.mailboxAccess.count(), f.db.notificationRule.findMany({ orderBy: { id: 'asc' } }),
-  ]));
+  const snapshot = async () =>
+    JSON.stringify(
+      await Promise.all([
+        f.db.contact.findMany({ orderBy: { id: 'asc' } }),
+        f.db.contactField.findMany({ orderBy: { id: 'asc' } }),
+        f.db.chat.findMany({ orderBy: { id: 'asc' } }),
+        f.db.chatMessage.count(),
+        f.db.workOrder.findMany({ orderBy: { id: 'asc' } }),
+        f.db.mailbox.findMany({ orderBy: { id: 'asc' } }),
+        f.db.mailboxAccess.count(),
+        f.db.notificationRule.findMany({ orderBy: { id: 'asc' } }),
+      ]),
+    );
   const before = await snapshot();
   const tried: string[] = [];
   for (const [path, operations] of Object.entries(doc.paths)) {
@@ -60,8 +101,17 @@ test('every id route of the OpenAPI document is a 404 for the other company, and
   expect(await snapshot()).toBe(before);
 });
 
-test('lists and filters never show the other company\'s rows', async () => {
-  for (const path of ['/v1/contacts', '/v1/chats', '/v1/work-orders', '/v1/mailboxes', '/v1/notification-rules', '/v1/notifications', `/v1/chats?contactId=${ids.contacts}`, `/v1/work-orders?contactId=${ids.contacts}`]) {
+test("lists and filters never show the other company's rows", async () => {
+  for (const path of [
+    '/v1/contacts',
+    '/v1/chats',
+    '/v1/work-orders',
+    '/v1/mailboxes',
+    '/v1/notification-rules',
+    '/v1/notifications',
+    `/v1/chats?contactId=${ids.contacts}`,
+    `/v1/work-orders?contactId=${ids.contacts}`,
+  ]) {
     const res = await f.b.api.get(path);
     expect({ path, status: res.status, items: res.body.items }).toEqual({ path, status: 200, items: [] });
   }
@@ -69,12 +119,29 @@ test('lists and filters never show the other company\'s rows', async () => {
   expect(fields.body.items.map((x: { key: string }) => x.key)).toEqual(['birthday']);
 });
 
-test('creating rows that point at the other company\'s records is refused', async () => {
-  expect((await f.b.api.post('/v1/chats', { contactId: ids.contacts, channel: 'whatsapp', address: '+15550002222' })).status).toBe(404);
+test("creating rows that point at the other company's records is refused", async () => {
+  expect(
+    (await f.b.api.post('/v1/chats', { contactId: ids.contacts, channel: 'whatsapp', address: '+15550002222' })).status,
+  ).toBe(404);
   expect((await f.b.api.post('/v1/work-orders', { contactId: ids.contacts, title: 'x' })).status).toBe(404);
-  const rule = await f.b.api.post('/v1/notification-rules', { name: 'R', kind: 'person', eventFieldId: ids['contact-fields'], channel: 'sms', sendTime: '10:00', bodyTemplate: 'x' });
+  const rule = await f.b.api.post('/v1/notification-rules', {
+    name: 'R',
+    kind: 'person',
+    eventFieldId: ids['contact-fields'],
+    channel: 'sms',
+    sendTime: '10:00',
+    bodyTemplate: 'x',
+  });
   expect(rule.status).toBe(400);
-  const mail = await f.b.api.post('/v1/notification-rules', { name: 'R', kind: 'person', eventFieldId: (await f.b.api.get('/v1/contact-fields')).body.items[0].id, channel: 'email', emailSender: ids.mailboxes, sendTime: '10:00', bodyTemplate: 'x' });
+  const mail = await f.b.api.post('/v1/notification-rules', {
+    name: 'R',
+    kind: 'person',
+    eventFieldId: (await f.b.api.get('/v1/contact-fields')).body.items[0].id,
+    channel: 'email',
+    emailSender: ids.mailboxes,
+    sendTime: '10:00',
+    bodyTemplate: 'x',
+  });
   expect(mail.status).toBe(400);
   expect(mail.body.error.details[0].path).toBe('body.emailSender');
 });

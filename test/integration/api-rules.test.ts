@@ -11,15 +11,27 @@ beforeAll(async () => {
 afterAll(() => f.close());
 
 const smsRule = (over: object = {}) => ({
-  name: 'Birthday SMS', kind: 'person', eventFieldId: birthdayId, channel: 'sms', sendTime: '09:00', daysInAdvance: 3,
-  bodyTemplate: 'Happy birthday in {{daysUntil}} days, {{contactName}}! — {{companyName}}', ...over,
+  name: 'Birthday SMS',
+  kind: 'person',
+  eventFieldId: birthdayId,
+  channel: 'sms',
+  sendTime: '09:00',
+  daysInAdvance: 3,
+  bodyTemplate: 'Happy birthday in {{daysUntil}} days, {{contactName}}! — {{companyName}}',
+  ...over,
 });
 
 describe('rules', () => {
   test('create → 201 with defaults and fan-out progress; the scheduler is asked to sync', async () => {
     const res = await f.a.api.post('/v1/notification-rules', smsRule());
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ recurrence: 'yearly', enabled: true, emailSender: null, eventLabel: 'Birthday', reminders: { started: 0, total: 0 } });
+    expect(res.body).toMatchObject({
+      recurrence: 'yearly',
+      enabled: true,
+      emailSender: null,
+      eventLabel: 'Birthday',
+      reminders: { started: 0, total: 0 },
+    });
     expect(f.scheduler.calls).toContainEqual({ op: 'ruleChanged', id: res.body.id });
   });
 
@@ -39,14 +51,24 @@ describe('rules', () => {
   });
 
   test('a rule on a non-date field is refused with the field named', async () => {
-    const text = await f.a.api.post('/v1/contact-fields', { kind: 'person', key: 'nickname', label: 'Nickname', type: 'text' });
+    const text = await f.a.api.post('/v1/contact-fields', {
+      kind: 'person',
+      key: 'nickname',
+      label: 'Nickname',
+      type: 'text',
+    });
     const res = await f.a.api.post('/v1/notification-rules', smsRule({ eventFieldId: text.body.id }));
     expect(res.status).toBe(400);
     expect(res.body.error.message).toMatch(/body.eventFieldId: "Nickname" is a text field/);
   });
 
   test('a date field that a rule uses cannot be deleted', async () => {
-    const field = await f.a.api.post('/v1/contact-fields', { kind: 'person', key: 'warrantyEnd', label: 'Warranty end', type: 'date' });
+    const field = await f.a.api.post('/v1/contact-fields', {
+      kind: 'person',
+      key: 'warrantyEnd',
+      label: 'Warranty end',
+      type: 'date',
+    });
     await f.a.api.post('/v1/notification-rules', smsRule({ name: 'Warranty', eventFieldId: field.body.id }));
     const del = await f.a.api.delete(`/v1/contact-fields/${field.body.id}`);
     expect(del.status).toBe(409);
@@ -55,7 +77,12 @@ describe('rules', () => {
 
   test('preview renders the template for a contact and shows the next send', async () => {
     const rule = await f.a.api.post('/v1/notification-rules', smsRule({ name: 'Preview' }));
-    const contact = await f.a.api.post('/v1/contacts', { kind: 'person', name: 'Grace', phone: '+15551230000', fields: { birthday: '--07-04' } });
+    const contact = await f.a.api.post('/v1/contacts', {
+      kind: 'person',
+      name: 'Grace',
+      phone: '+15551230000',
+      fields: { birthday: '--07-04' },
+    });
     const res = await f.a.api.post(`/v1/notification-rules/${rule.body.id}/preview`, { contactId: contact.body.id });
     expect(res.status).toBe(200);
     expect(res.body.body).toBe('Happy birthday in 3 days, Grace! — Company A');
@@ -65,13 +92,27 @@ describe('rules', () => {
 
   test('schedule returns exactly { items: [{ occurrenceDate, sendAt, sendAtLocal }] } from `from`', async () => {
     const rule = await f.a.api.post('/v1/notification-rules', smsRule({ name: 'Schedule' }));
-    const contact = await f.a.api.post('/v1/contacts', { kind: 'person', name: 'Leap', fields: { birthday: '--02-29' } });
-    const res = await f.a.api.get(`/v1/notification-rules/${rule.body.id}/schedule?contactId=${contact.body.id}&count=2&from=2027-01-01T00:00:00Z`);
+    const contact = await f.a.api.post('/v1/contacts', {
+      kind: 'person',
+      name: 'Leap',
+      fields: { birthday: '--02-29' },
+    });
+    const res = await f.a.api.get(
+      `/v1/notification-rules/${rule.body.id}/schedule?contactId=${contact.body.id}&count=2&from=2027-01-01T00:00:00Z`,
+    );
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       items: [
-        { occurrenceDate: '2027-02-28', sendAt: '2027-02-25T08:00:00.000Z', sendAtLocal: '2027-02-25T09:00:00.000+01:00' },
-        { occurrenceDate: '2028-02-29', sendAt: '2028-02-26T08:00:00.000Z', sendAtLocal: '2028-02-26T09:00:00.000+01:00' },
+        {
+          occurrenceDate: '2027-02-28',
+          sendAt: '2027-02-25T08:00:00.000Z',
+          sendAtLocal: '2027-02-25T09:00:00.000+01:00',
+        },
+        {
+          occurrenceDate: '2028-02-29',
+          sendAt: '2028-02-26T08:00:00.000Z',
+          sendAtLocal: '2028-02-26T09:00:00.000+01:00',
+        },
       ],
     });
   });
@@ -85,10 +126,18 @@ describe('email senders and mailboxes', () => {
   });
 
   test('the SMTP password is encrypted at rest and never returned', async () => {
-    const res = await f.a.api.post('/v1/mailboxes', { address: 'sales@a.example', smtpHost: 'smtp.a.example', smtpPort: 587, smtpUser: 'sales', smtpPassword: 'hunter2-secret' });
+    const res = await f.a.api.post('/v1/mailboxes', {
+      address: 'sales@a.example',
+      smtpHost: 'smtp.a.example',
+      smtpPort: 587,
+      smtpUser: 'sales',
+      smtpPassword: 'hunter2-secret',
+    });
     expect(res.status).toBe(201);
     expect(JSON.stringify(res.body)).not.toContain('hunter2');
-    const raw = await f.db.$queryRaw<Array<{ smtpPasswordEncrypted: string }>>`SELECT "smtpPasswordEncrypted" FROM "Mailbox" WHERE id = ${res.body.id}`;
+    const raw = await f.db.$queryRaw<
+      Array<{ smtpPasswordEncrypted: string }>
+    >`SELECT "smtpPasswordEncrypted" FROM "Mailbox" WHERE id = ${res.body.id}`;
     expect(raw[0]!.smtpPasswordEncrypted).not.toContain('hunter2');
     expect(decryptSecret(raw[0]!.smtpPasswordEncrypted, TEST_MAILBOX_KEY)).toBe('hunter2-secret');
     const list = await f.a.api.get('/v1/mailboxes');
@@ -96,18 +145,32 @@ describe('email senders and mailboxes', () => {
   });
 
   test('a user without access to a mailbox cannot make a rule send from it (403); with access they can', async () => {
-    const mailbox = await f.a.api.post('/v1/mailboxes', { address: 'office@a.example', smtpHost: 'smtp.a.example', smtpPort: 465, smtpSecure: true, smtpUser: 'office', smtpPassword: 'pw' });
+    const mailbox = await f.a.api.post('/v1/mailboxes', {
+      address: 'office@a.example',
+      smtpHost: 'smtp.a.example',
+      smtpPort: 465,
+      smtpSecure: true,
+      smtpUser: 'office',
+      smtpPassword: 'pw',
+    });
     const user = await f.a.api.post('/v1/users', { name: 'Clerk', email: 'clerk@a.example' });
     expect(user.status).toBe(201);
     const clerk = f.as(user.body.apiKey);
-    const rule = { ...smsRule({ name: 'Mail' }), channel: 'email', emailSender: mailbox.body.id, subjectTemplate: 'Soon: {{eventLabel}}' };
+    const rule = {
+      ...smsRule({ name: 'Mail' }),
+      channel: 'email',
+      emailSender: mailbox.body.id,
+      subjectTemplate: 'Soon: {{eventLabel}}',
+    };
     const refused = await clerk.post('/v1/notification-rules', rule);
     expect(refused.status).toBe(403);
     expect(refused.body.error.message).toMatch(/do not have access/);
     expect((await clerk.get('/v1/notification-rules/email-senders')).body.items).toHaveLength(1);
 
     expect((await clerk.put(`/v1/mailboxes/${mailbox.body.id}/access`, { userIds: [user.body.id] })).status).toBe(403);
-    expect((await f.a.api.put(`/v1/mailboxes/${mailbox.body.id}/access`, { userIds: [user.body.id, f.a.user.id] })).status).toBe(200);
+    expect(
+      (await f.a.api.put(`/v1/mailboxes/${mailbox.body.id}/access`, { userIds: [user.body.id, f.a.user.id] })).status,
+    ).toBe(200);
     const allowed = await clerk.post('/v1/notification-rules', rule);
     expect(allowed.status).toBe(201);
     expect(allowed.body.emailSender).toBe(mailbox.body.id);
@@ -121,6 +184,9 @@ describe('company settings', () => {
     expect(f.scheduler.calls).toContainEqual({ op: 'companyChanged', id: f.a.company.id });
     const bad = await f.a.api.patch('/v1/company', { timeZone: 'Mars/Olympus', lateGraceMinutes: -5 });
     expect(bad.status).toBe(400);
-    expect(bad.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(['body.lateGraceMinutes', 'body.timeZone']);
+    expect(bad.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual([
+      'body.lateGraceMinutes',
+      'body.timeZone',
+    ]);
   });
 });

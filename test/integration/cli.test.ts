@@ -19,7 +19,11 @@ afterAll(() => testDb.close());
 
 function io() {
   const captured = { out: '', err: '' };
-  return { captured, out: (text: string) => void (captured.out += text), err: (text: string) => void (captured.err += text) };
+  return {
+    captured,
+    out: (text: string) => void (captured.out += text),
+    err: (text: string) => void (captured.err += text),
+  };
 }
 
 async function createCompany(argv: string[]) {
@@ -34,7 +38,10 @@ async function seed(argv: string[], extra: { scheduler?: ReturnType<typeof recor
   const output = io();
   const scheduler = extra.scheduler;
   const code = await runSeedDemo(argv, {
-    db, out: output.out, err: output.err, now: () => NOW,
+    db,
+    out: output.out,
+    err: output.err,
+    now: () => NOW,
     ...(scheduler ? { scheduler: async () => ({ scheduler, close: async () => undefined }) } : {}),
   });
   return { code, ...output.captured };
@@ -48,12 +55,32 @@ async function newCompanyId(name: string): Promise<string> {
 
 describe('company:create', () => {
   test('creates the company, its admin and the system fields; the printed key is the one stored (hashed)', async () => {
-    const res = await createCompany(['--name', 'Acme', '--time-zone', 'Europe/Berlin', '--admin-email', 'ann@acme.example', '--admin-name', 'Ann']);
+    const res = await createCompany([
+      '--name',
+      'Acme',
+      '--time-zone',
+      'Europe/Berlin',
+      '--admin-email',
+      'ann@acme.example',
+      '--admin-name',
+      'Ann',
+    ]);
     expect(res).toMatchObject({ code: 0, err: '' });
     const key = /API key \(shown once, keep it\): (crk_\S+)/.exec(res.out)?.[1];
     expect(key).toBeDefined();
-    const stored = await db.apiKey.findUnique({ where: { keyHash: hashApiKey(key!) }, include: { user: { include: { company: true } } } });
-    expect(stored).toMatchObject({ revokedAt: null, user: { name: 'Ann', email: 'ann@acme.example', isAdmin: true, company: { name: 'Acme', timeZone: 'Europe/Berlin' } } });
+    const stored = await db.apiKey.findUnique({
+      where: { keyHash: hashApiKey(key!) },
+      include: { user: { include: { company: true } } },
+    });
+    expect(stored).toMatchObject({
+      revokedAt: null,
+      user: {
+        name: 'Ann',
+        email: 'ann@acme.example',
+        isAdmin: true,
+        company: { name: 'Acme', timeZone: 'Europe/Berlin' },
+      },
+    });
     expect(res.out).toContain(stored!.user.companyId);
     // Only the hash is kept.
     expect(JSON.stringify(await db.apiKey.findMany())).not.toContain(key!);
@@ -64,7 +91,11 @@ describe('company:create', () => {
   test('defaults: UTC, admin "Admin" <admin@example.com>', async () => {
     const id = await newCompanyId('Defaults Ltd');
     const company = await db.company.findUniqueOrThrow({ where: { id }, include: { users: true } });
-    expect(company).toMatchObject({ name: 'Defaults Ltd', timeZone: 'UTC', users: [{ name: 'Admin', email: 'admin@example.com', isAdmin: true }] });
+    expect(company).toMatchObject({
+      name: 'Defaults Ltd',
+      timeZone: 'UTC',
+      users: [{ name: 'Admin', email: 'admin@example.com', isAdmin: true }],
+    });
   });
 
   test.each([
@@ -75,18 +106,21 @@ describe('company:create', () => {
     ['a positional argument (npm ate the option)', ['Acme'], '"Acme"'],
     ['a bad time zone', ['--name', 'X', '--time-zone', 'Mars/Olympus'], '--time-zone'],
     ['a bad admin email', ['--name', 'X', '--admin-email', 'not-an-email'], '--admin-email'],
-  ])('%s → exit code 2, a message naming the argument, the usage, no stack trace; nothing created', async (_case, argv, named) => {
-    const before = await db.company.count();
-    const res = await createCompany(argv);
-    expect(res.code).toBe(2);
-    expect(res.out).toBe('');
-    const firstLine = res.err.split('\n')[0]!;
-    expect(firstLine).toMatch(/^company:create: /);
-    expect(firstLine).toContain(named);
-    expect(res.err).toContain('Usage: npm run company:create');
-    expect(res.err).not.toMatch(/\n\s+at /);
-    expect(await db.company.count()).toBe(before);
-  });
+  ])(
+    '%s → exit code 2, a message naming the argument, the usage, no stack trace; nothing created',
+    async (_case, argv, named) => {
+      const before = await db.company.count();
+      const res = await createCompany(argv);
+      expect(res.code).toBe(2);
+      expect(res.out).toBe('');
+      const firstLine = res.err.split('\n')[0]!;
+      expect(firstLine).toMatch(/^company:create: /);
+      expect(firstLine).toContain(named);
+      expect(res.err).toContain('Usage: npm run company:create');
+      expect(res.err).not.toMatch(/\n\s+at /);
+      expect(await db.company.count()).toBe(before);
+    },
+  );
 
   test('--help prints the usage and exits 0', async () => {
     const res = await createCompany(['--help']);
@@ -103,7 +137,12 @@ describe('company:create', () => {
 
   test('a database failure is exit code 1 with its message, no stack trace', async () => {
     const output = io();
-    const code = await runCreateCompany(['--name', 'X'], { db: async () => { throw new Error('connection refused'); }, ...output });
+    const code = await runCreateCompany(['--name', 'X'], {
+      db: async () => {
+        throw new Error('connection refused');
+      },
+      ...output,
+    });
     expect(code).toBe(1);
     expect(output.captured.err).toBe('company:create failed: connection refused\n');
   });
@@ -131,7 +170,8 @@ describe('demo:seed', () => {
       if (c.email) expect(c.email).toMatch(/^[a-z0-9.+-]+@[a-z0-9.-]+\.(com|org|net|example)$/);
       if (c.smsConsent) expect(c.phone).not.toBeNull();
       if (c.emailConsent) expect(c.email).not.toBeNull();
-      for (const value of Object.values(c.fields as Record<string, string>)) expect(parseEventValue(value)).not.toBeNull();
+      for (const value of Object.values(c.fields as Record<string, string>))
+        expect(parseEventValue(value)).not.toBeNull();
     }
     const birthdays = people.map((c) => (c.fields as Record<string, string>).birthday).filter(Boolean);
     expect(birthdays.some((b) => b!.startsWith('--'))).toBe(true);
@@ -155,13 +195,34 @@ describe('demo:seed', () => {
     expect(chats.filter((c) => c.channel === 'whatsapp').every((c) => c.address === c.contact.phone)).toBe(true);
     const recent = chats.filter((c) => c.lastInboundAt && NOW.getTime() - c.lastInboundAt.getTime() < 24 * 3600_000);
     expect(recent.length).toBeGreaterThan(0);
-    expect(await db.chatMessage.count({ where: { chat: { companyId } } })).toBe(chats.filter((c) => c.lastInboundAt).length);
+    expect(await db.chatMessage.count({ where: { chat: { companyId } } })).toBe(
+      chats.filter((c) => c.lastInboundAt).length,
+    );
 
     const orders = await db.workOrder.groupBy({ by: ['status'], where: { companyId }, _count: true });
-    expect(Object.fromEntries(orders.map((o) => [o.status, o._count]))).toEqual({ open: expect.any(Number), closed: expect.any(Number) });
+    expect(Object.fromEntries(orders.map((o) => [o.status, o._count]))).toEqual({
+      open: expect.any(Number),
+      closed: expect.any(Number),
+    });
 
-    const rules = await db.notificationRule.findMany({ where: { companyId }, include: { eventField: true }, orderBy: { createdAt: 'asc' } });
-    expect(rules.map((r) => [r.name, r.kind, r.eventField.key, r.channel, r.sendTime, r.daysInAdvance, r.tryLastChatFirst, r.mailboxId, r.enabled])).toEqual([
+    const rules = await db.notificationRule.findMany({
+      where: { companyId },
+      include: { eventField: true },
+      orderBy: { createdAt: 'asc' },
+    });
+    expect(
+      rules.map((r) => [
+        r.name,
+        r.kind,
+        r.eventField.key,
+        r.channel,
+        r.sendTime,
+        r.daysInAdvance,
+        r.tryLastChatFirst,
+        r.mailboxId,
+        r.enabled,
+      ]),
+    ).toEqual([
       ['Birthday SMS (3 days ahead)', 'person', 'birthday', 'sms', '09:00', 3, true, null, false],
       ['Anniversary email', 'person', 'anniversary', 'email', '10:00', 0, false, null, false],
       ['Contract ends in 30 days (email)', 'organization', 'contractEnd', 'email', '08:30', 30, false, null, false],
@@ -181,10 +242,27 @@ describe('demo:seed', () => {
 
   test('the same seed gives the same data (ids aside); another seed differs', async () => {
     const snapshot = async (companyId: string) => {
-      const contacts = await db.contact.findMany({ where: { companyId }, orderBy: { createdAt: 'asc' }, include: { chats: { include: { messages: true } }, workOrders: true } });
+      const contacts = await db.contact.findMany({
+        where: { companyId },
+        orderBy: { createdAt: 'asc' },
+        include: { chats: { include: { messages: true } }, workOrders: true },
+      });
       return contacts.map((c) => ({
-        kind: c.kind, role: c.role, name: c.name, phone: c.phone, email: c.email, smsConsent: c.smsConsent, emailConsent: c.emailConsent, fields: c.fields,
-        chats: c.chats.map((ch) => ({ channel: ch.channel, address: ch.address, lastInboundAt: ch.lastInboundAt, open: ch.open, messages: ch.messages.map((m) => m.text) })),
+        kind: c.kind,
+        role: c.role,
+        name: c.name,
+        phone: c.phone,
+        email: c.email,
+        smsConsent: c.smsConsent,
+        emailConsent: c.emailConsent,
+        fields: c.fields,
+        chats: c.chats.map((ch) => ({
+          channel: ch.channel,
+          address: ch.address,
+          lastInboundAt: ch.lastInboundAt,
+          open: ch.open,
+          messages: ch.messages.map((m) => m.text),
+        })),
         workOrders: c.workOrders.map((w) => [w.title, w.status, w.createdAt.toISOString()]).sort(),
       }));
     };
@@ -199,8 +277,11 @@ describe('demo:seed', () => {
     expect(sb).toEqual(sa);
     expect(sc).not.toEqual(sa);
     // And the generator alone is a pure function of (seed, now).
-    const strip = (rows: ReturnType<typeof generate>) => rows.contacts.map(({ id: _id, companyId: _c, ...rest }) => rest);
-    expect(strip(generate('x', { contacts: 50, seed: 3 }, NOW))).toEqual(strip(generate('y', { contacts: 50, seed: 3 }, NOW)));
+    const strip = (rows: ReturnType<typeof generate>) =>
+      rows.contacts.map(({ id: _id, companyId: _c, ...rest }) => rest);
+    expect(strip(generate('x', { contacts: 50, seed: 3 }, NOW))).toEqual(
+      strip(generate('y', { contacts: 50, seed: 3 }, NOW)),
+    );
   });
 
   test('with a scheduler the rules are enabled and each one is started through it', async () => {
@@ -228,7 +309,11 @@ describe('demo:seed', () => {
     ['a missing company', [], '--company'],
     ['a company that is not a UUID', ['--company', 'acme'], '--company'],
     ['an unknown company', ['--company', '00000000-0000-4000-8000-000000000000'], '--company'],
-    ['a contact count that is not a number', ['--company', '00000000-0000-4000-8000-000000000000', '--contacts', 'lots'], '--contacts'],
+    [
+      'a contact count that is not a number',
+      ['--company', '00000000-0000-4000-8000-000000000000', '--contacts', 'lots'],
+      '--contacts',
+    ],
     ['too many contacts', ['--company', '00000000-0000-4000-8000-000000000000', '--contacts', '100000'], '--contacts'],
     ['an unknown option', ['--company', '00000000-0000-4000-8000-000000000000', '--people', '5'], '--people'],
   ])('%s → exit code 2 and a message naming the argument', async (_case, argv, named) => {

@@ -10,7 +10,12 @@ afterAll(() => testDb.close());
 
 test(`migrations are applied: every model's table answers (engine: ${process.env.DATABASE_URL ? 'PostgreSQL server' : 'PGlite'})`, async () => {
   const { db } = testDb;
-  const counts = await Promise.all([db.company.count(), db.contact.count(), db.notificationRule.count(), db.notification.count()]);
+  const counts = await Promise.all([
+    db.company.count(),
+    db.contact.count(),
+    db.notificationRule.count(),
+    db.notification.count(),
+  ]);
   expect(counts).toEqual([0, 0, 0, 0]);
   const version = await db.$queryRaw<Array<{ server_version: string }>>`SHOW server_version`;
   expect(version[0]?.server_version).toMatch(/^\d+/);
@@ -33,9 +38,24 @@ test('the ledger refuses a second row for the same rule, contact and occurrence'
   const field = await db.contactField.findFirstOrThrow({ where: { companyId: company.id } });
   const contact = await db.contact.create({ data: { companyId: company.id, kind: 'person', name: 'Ada' } });
   const rule = await db.notificationRule.create({
-    data: { companyId: company.id, name: 'r', kind: 'person', eventFieldId: field.id, channel: 'sms', sendTime: '09:00', bodyTemplate: 'hi' },
+    data: {
+      companyId: company.id,
+      name: 'r',
+      kind: 'person',
+      eventFieldId: field.id,
+      channel: 'sms',
+      sendTime: '09:00',
+      bodyTemplate: 'hi',
+    },
   });
-  const row = { companyId: company.id, ruleId: rule.id, contactId: contact.id, occurrenceDate: '2027-01-01', scheduledFor: new Date(), status: 'pending' };
+  const row = {
+    companyId: company.id,
+    ruleId: rule.id,
+    contactId: contact.id,
+    occurrenceDate: '2027-01-01',
+    scheduledFor: new Date(),
+    status: 'pending',
+  };
   await db.notification.create({ data: row });
   await expect(db.notification.create({ data: row })).rejects.toThrow(/Unique constraint/);
 });

@@ -49,16 +49,30 @@ afterAll(async () => {
 });
 beforeEach(() => graph.clear());
 
-const instagram = () => createInstagramMessaging({ igUserId: graph.igUserId, pageAccessToken: graph.pageAccessToken, graphBaseUrl: graph.graphBaseUrl });
-const activitiesWith = (ports: DeliveryPorts) => createReminderActivities({ db, ports, publicBaseUrl: PUBLIC_BASE_URL });
+const instagram = () =>
+  createInstagramMessaging({
+    igUserId: graph.igUserId,
+    pageAccessToken: graph.pageAccessToken,
+    graphBaseUrl: graph.graphBaseUrl,
+  });
+const activitiesWith = (ports: DeliveryPorts) =>
+  createReminderActivities({ db, ports, publicBaseUrl: PUBLIC_BASE_URL });
 const chatRule = () => createDeliveryFixture(db, { rule: { channel: 'sms', tryLastChatFirst: true } });
-const ledgerRow = (fx: DeliveryFixture) => db.notification.findUniqueOrThrow({ where: { ruleId_contactId_occurrenceDate: { ruleId: fx.ruleId, contactId: fx.contactId, occurrenceDate: OCCURRENCE_DATE } } });
+const ledgerRow = (fx: DeliveryFixture) =>
+  db.notification.findUniqueOrThrow({
+    where: {
+      ruleId_contactId_occurrenceDate: { ruleId: fx.ruleId, contactId: fx.contactId, occurrenceDate: OCCURRENCE_DATE },
+    },
+  });
 
 describe('the chat inside its window takes the reminder', () => {
   test('WhatsApp: sent through Twilio with whatsapp: addresses; chat message; feed entries on the contact and each open work order', async () => {
     const fx = await chatRule();
     const chat = await addChat(db, fx, { channel: 'whatsapp', address: '+15559876543', lastInboundAt: hoursAgo(23) });
-    const [open1, open2] = [await addWorkOrder(db, fx, { title: 'Repair #1' }), await addWorkOrder(db, fx, { title: 'Repair #2' })];
+    const [open1, open2] = [
+      await addWorkOrder(db, fx, { title: 'Repair #1' }),
+      await addWorkOrder(db, fx, { title: 'Repair #2' }),
+    ];
     const closed = await addWorkOrder(db, fx, { title: 'Old repair', status: 'closed' });
     const { messaging, exchanges } = prismTwilioMessaging(prism);
 
@@ -67,7 +81,12 @@ describe('the chat inside its window takes the reminder', () => {
     const sid = step.outcome.providerMessageId;
     expect(sid).toMatch(/^SM[0-9a-f]{32}$/i);
     expect(step.dispatches.map((d) => d.route)).toEqual(['chat']); // the rule's SMS is not sent
-    expect(step.outcome).toEqual({ status: 'sent', occurrenceDate: OCCURRENCE_DATE, channel: 'whatsapp', providerMessageId: sid });
+    expect(step.outcome).toEqual({
+      status: 'sent',
+      occurrenceDate: OCCURRENCE_DATE,
+      channel: 'whatsapp',
+      providerMessageId: sid,
+    });
     expect(exchanges).toHaveLength(1);
     expect(exchanges[0]?.statusCode).toBe(201);
     expect(exchanges[0]?.data).toEqual({
@@ -79,14 +98,25 @@ describe('the chat inside its window takes the reminder', () => {
     expect(await ledgerRow(fx)).toMatchObject({ status: 'sent', channel: 'whatsapp', providerMessageId: sid });
 
     const messages = await db.chatMessage.findMany({ where: { chatId: chat.id } });
-    expect(messages.map((m) => ({ direction: m.direction, text: m.text, providerMessageId: m.providerMessageId }))).toEqual([
-      { direction: 'outbound', text: defaultBodyFor(fx), providerMessageId: sid },
-    ]);
+    expect(
+      messages.map((m) => ({ direction: m.direction, text: m.text, providerMessageId: m.providerMessageId })),
+    ).toEqual([{ direction: 'outbound', text: defaultBodyFor(fx), providerMessageId: sid }]);
     const text = `Reminder for ${OCCURRENCE_DATE} sent via whatsapp: ${defaultBodyFor(fx)}`;
-    expect(await contactFeed(db, fx.contactId)).toEqual([{ kind: 'notification.sent', text, channel: 'whatsapp', sender: 'whatsapp', chatId: chat.id, notificationId: step.notificationId }]);
+    expect(await contactFeed(db, fx.contactId)).toEqual([
+      {
+        kind: 'notification.sent',
+        text,
+        channel: 'whatsapp',
+        sender: 'whatsapp',
+        chatId: chat.id,
+        notificationId: step.notificationId,
+      },
+    ]);
     const orderEntries = await db.activityEntry.findMany({ where: { workOrder: { contactId: fx.contactId } } });
     expect(orderEntries.map((e) => e.workOrderId).sort()).toEqual([open1.id, open2.id].sort());
-    expect(orderEntries.every((e) => e.chatId === chat.id && e.text === text && e.kind === 'notification.sent')).toBe(true);
+    expect(orderEntries.every((e) => e.chatId === chat.id && e.text === text && e.kind === 'notification.sent')).toBe(
+      true,
+    );
     expect(orderEntries.some((e) => e.workOrderId === closed.id)).toBe(false);
   });
 
@@ -97,7 +127,12 @@ describe('the chat inside its window takes the reminder', () => {
 
     const step = await deliverStep(activitiesWith({ sms: messaging, instagram: instagram() }), fx.ref, NOW);
 
-    expect(step.outcome).toEqual({ status: 'sent', occurrenceDate: OCCURRENCE_DATE, channel: 'instagram', providerMessageId: 'mid.stand-in.1' });
+    expect(step.outcome).toEqual({
+      status: 'sent',
+      occurrenceDate: OCCURRENCE_DATE,
+      channel: 'instagram',
+      providerMessageId: 'mid.stand-in.1',
+    });
     expect(exchanges).toHaveLength(0);
     expect(graph.requests).toEqual([
       {
@@ -107,7 +142,11 @@ describe('the chat inside its window takes the reminder', () => {
         body: { recipient: { id: 'igsid-ada' }, message: { text: defaultBodyFor(fx) } },
       },
     ]);
-    expect(await db.chatMessage.count({ where: { chatId: chat.id, direction: 'outbound', providerMessageId: 'mid.stand-in.1' } })).toBe(1);
+    expect(
+      await db.chatMessage.count({
+        where: { chatId: chat.id, direction: 'outbound', providerMessageId: 'mid.stand-in.1' },
+      }),
+    ).toBe(1);
     expect((await contactFeed(db, fx.contactId)).map((e) => [e.channel, e.chatId])).toEqual([['instagram', chat.id]]);
   });
 
@@ -118,7 +157,14 @@ describe('the chat inside its window takes the reminder', () => {
     await addChat(db, fx, { channel: 'whatsapp', address: '+15550000002', lastInboundAt: hoursAgo(1), open: false });
     const activities = activitiesWith({});
 
-    expect(await runActivity(activities.checkChatWindow, { companyId: fx.companyId, ruleId: fx.ruleId, contactId: fx.contactId, at: NOW.toISOString() })).toBeNull();
+    expect(
+      await runActivity(activities.checkChatWindow, {
+        companyId: fx.companyId,
+        ruleId: fx.ruleId,
+        contactId: fx.contactId,
+        at: NOW.toISOString(),
+      }),
+    ).toBeNull();
   });
 });
 
@@ -135,7 +181,11 @@ describe('falling back to the rule’s channel', () => {
     expect(step.outcome).toMatchObject({ status: 'sent', channel: 'sms' });
     expect(exchanges.map((e) => e.data?.To)).toEqual(['+15551234567']);
     expect((await contactFeed(db, fx.contactId)).map((e) => [e.channel, e.chatId, e.text])).toEqual([
-      ['sms', null, `Reminder for ${OCCURRENCE_DATE} sent via sms (chat not used: no-open-chat): ${defaultBodyFor(fx)}`],
+      [
+        'sms',
+        null,
+        `Reminder for ${OCCURRENCE_DATE} sent via sms (chat not used: no-open-chat): ${defaultBodyFor(fx)}`,
+      ],
     ]);
     expect(await db.chatMessage.count({ where: { chatId: chat.id } })).toBe(0);
     expect(await db.activityEntry.count({ where: { workOrder: { contactId: fx.contactId } } })).toBe(0);
@@ -144,14 +194,31 @@ describe('falling back to the rule’s channel', () => {
   test('Twilio refuses the WhatsApp message (63016, outside the window): fallback, then SMS, the reason in the feed', async () => {
     const fx = await chatRule();
     const chat = await addChat(db, fx, { channel: 'whatsapp', address: '+15559876543', lastInboundAt: hoursAgo(2) });
-    const refused = cannedTwilioMessaging(400, 63016, 'Failed to send freeform message because you are outside the allowed window.');
+    const refused = cannedTwilioMessaging(
+      400,
+      63016,
+      'Failed to send freeform message because you are outside the allowed window.',
+    );
     const { messaging, exchanges } = prismTwilioMessaging(prism);
 
     const step = await deliverStep(activitiesWith({ sms: messaging, whatsapp: refused.messaging }), fx.ref, NOW);
 
     expect(step.dispatches).toEqual([
-      { route: 'chat', result: { status: 'fallback', channel: 'whatsapp', chatId: chat.id, sender: 'whatsapp', reason: 'whatsapp-window-closed (63016)', providerErrorCode: '63016' } },
-      { route: 'rule-channel', result: { status: 'sent', channel: 'sms', providerMessageId: expect.stringMatching(/^SM/) } },
+      {
+        route: 'chat',
+        result: {
+          status: 'fallback',
+          channel: 'whatsapp',
+          chatId: chat.id,
+          sender: 'whatsapp',
+          reason: 'whatsapp-window-closed (63016)',
+          providerErrorCode: '63016',
+        },
+      },
+      {
+        route: 'rule-channel',
+        result: { status: 'sent', channel: 'sms', providerMessageId: expect.stringMatching(/^SM/) },
+      },
     ]);
     expect(refused.requests.map((r) => r?.To)).toEqual(['whatsapp:+15559876543']);
     expect(exchanges.map((e) => e.data?.To)).toEqual(['+15551234567']);
@@ -182,13 +249,25 @@ describe('falling back to the rule’s channel', () => {
   });
 
   test('fallback to a rule channel that has nothing to do: skipped, with both reasons in the feed', async () => {
-    const fx = await createDeliveryFixture(db, { contact: { smsConsent: false }, rule: { channel: 'sms', tryLastChatFirst: true } });
+    const fx = await createDeliveryFixture(db, {
+      contact: { smsConsent: false },
+      rule: { channel: 'sms', tryLastChatFirst: true },
+    });
     await addChat(db, fx, { channel: 'instagram', address: 'igsid-window-2', lastInboundAt: hoursAgo(2) });
     graph.answers.set('igsid-window-2', GRAPH_OUTSIDE_WINDOW);
 
-    const step = await deliverStep(activitiesWith({ sms: prismTwilioMessaging(prism).messaging, instagram: instagram() }), fx.ref, NOW);
+    const step = await deliverStep(
+      activitiesWith({ sms: prismTwilioMessaging(prism).messaging, instagram: instagram() }),
+      fx.ref,
+      NOW,
+    );
 
-    expect(step.outcome).toEqual({ status: 'skipped', occurrenceDate: OCCURRENCE_DATE, channel: 'sms', reason: 'no-sms-consent' });
+    expect(step.outcome).toEqual({
+      status: 'skipped',
+      occurrenceDate: OCCURRENCE_DATE,
+      channel: 'sms',
+      reason: 'no-sms-consent',
+    });
     expect((await contactFeed(db, fx.contactId)).map((e) => e.text)).toEqual([
       `Reminder for ${OCCURRENCE_DATE} skipped via sms: no-sms-consent (chat not used: instagram-window-closed (10/2018278))`,
     ]);
@@ -202,10 +281,16 @@ describe('falling back to the rule’s channel', () => {
     const { notificationId } = await runActivity(activities.beginDelivery, fx.ref);
     await db.chat.delete({ where: { id: chat.id } });
 
-    const viaChat = await runActivity(activities.dispatch, { ...fx.ref, notificationId, route: { kind: 'chat', chatId: chat.id } });
+    const viaChat = await runActivity(activities.dispatch, {
+      ...fx.ref,
+      notificationId,
+      route: { kind: 'chat', chatId: chat.id },
+    });
     expect(viaChat).toEqual({ status: 'fallback', reason: 'chat-not-found' });
     expect((await ledgerRow(fx)).status).toBe('fell-back');
-    expect(await runActivity(activities.dispatch, { ...fx.ref, notificationId, route: { kind: 'rule-channel' } })).toMatchObject({ status: 'sent', channel: 'sms' });
+    expect(
+      await runActivity(activities.dispatch, { ...fx.ref, notificationId, route: { kind: 'rule-channel' } }),
+    ).toMatchObject({ status: 'sent', channel: 'sms' });
     expect(exchanges.map((e) => e.data?.To)).toEqual(['+15551234567']);
   });
 });
@@ -227,7 +312,13 @@ describe('chat retries', () => {
 
     graph.answers.delete('igsid-busy');
     const sent = await runActivity(activities.dispatch, input);
-    expect(sent).toEqual({ status: 'sent', channel: 'instagram', chatId: chat.id, sender: 'instagram', providerMessageId: 'mid.stand-in.1' });
+    expect(sent).toEqual({
+      status: 'sent',
+      channel: 'instagram',
+      chatId: chat.id,
+      sender: 'instagram',
+      providerMessageId: 'mid.stand-in.1',
+    });
     // The same call once more (its completion lost): the recorded result, chat included, no second send.
     const again = await runActivity(activities.dispatch, input);
     expect(again).toEqual(sent);
@@ -235,6 +326,8 @@ describe('chat retries', () => {
 
     await runActivity(activities.recordOutcome, { ...fx.ref, notificationId, result: again });
     expect(await db.chatMessage.count({ where: { chatId: chat.id } })).toBe(1);
-    expect(await db.activityEntry.count({ where: { workOrder: { contactId: fx.contactId }, chatId: chat.id } })).toBe(1);
+    expect(await db.activityEntry.count({ where: { workOrder: { contactId: fx.contactId }, chatId: chat.id } })).toBe(
+      1,
+    );
   });
 });

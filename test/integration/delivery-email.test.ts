@@ -23,7 +23,11 @@ import { startSmtpStandIn, type SmtpStandIn } from '../support/stand-ins';
 const PUBLIC_BASE_URL = 'https://reminders.example.test';
 const GATEWAY_EMAIL = 'reminders@gateway.example.test';
 const MAILBOX_KEY = randomBytes(32);
-const MAILBOX = { address: 'front-desk@acme.example.test', user: 'front-desk@acme.example.test', password: 'mailbox-app-password-0123' };
+const MAILBOX = {
+  address: 'front-desk@acme.example.test',
+  user: 'front-desk@acme.example.test',
+  password: 'mailbox-app-password-0123',
+};
 
 let testDb: TestDatabase;
 let db: Db;
@@ -32,7 +36,11 @@ let mailboxServer: SmtpStandIn;
 let email: SmtpEmailSender;
 
 beforeAll(async () => {
-  [testDb, gateway, mailboxServer] = await Promise.all([createTestDatabase(), startSmtpStandIn(), startSmtpStandIn({ auth: { user: MAILBOX.user, password: MAILBOX.password } })]);
+  [testDb, gateway, mailboxServer] = await Promise.all([
+    createTestDatabase(),
+    startSmtpStandIn(),
+    startSmtpStandIn({ auth: { user: MAILBOX.user, password: MAILBOX.password } }),
+  ]);
   db = testDb.db;
   email = createSmtpEmailSender({ gateway: { host: gateway.host, port: gateway.port, secure: false } });
 });
@@ -46,18 +54,36 @@ beforeEach(() => {
 });
 
 const activitiesWith = (deps: Partial<Omit<DeliveryDeps, 'db'>> = {}) =>
-  createReminderActivities({ db, ports: { email }, publicBaseUrl: PUBLIC_BASE_URL, mailboxSecretKey: MAILBOX_KEY, ...deps });
+  createReminderActivities({
+    db,
+    ports: { email },
+    publicBaseUrl: PUBLIC_BASE_URL,
+    mailboxSecretKey: MAILBOX_KEY,
+    ...deps,
+  });
 
 const gatewayFixture = (options: Partial<DeliveryFixtureOptions> = {}) =>
-  createDeliveryFixture(db, { company: { gatewayEmail: GATEWAY_EMAIL }, ...options, rule: { channel: 'email', ...options.rule } });
+  createDeliveryFixture(db, {
+    company: { gatewayEmail: GATEWAY_EMAIL },
+    ...options,
+    rule: { channel: 'email', ...options.rule },
+  });
 
 const mailboxFixture = (password = MAILBOX.password, key = MAILBOX_KEY) =>
   createDeliveryFixture(db, {
     company: { gatewayEmail: GATEWAY_EMAIL },
-    rule: { channel: 'email', mailbox: { ...MAILBOX, password, key, host: mailboxServer.host, port: mailboxServer.port } },
+    rule: {
+      channel: 'email',
+      mailbox: { ...MAILBOX, password, key, host: mailboxServer.host, port: mailboxServer.port },
+    },
   });
 
-const ledgerRow = (fx: DeliveryFixture) => db.notification.findUniqueOrThrow({ where: { ruleId_contactId_occurrenceDate: { ruleId: fx.ruleId, contactId: fx.contactId, occurrenceDate: OCCURRENCE_DATE } } });
+const ledgerRow = (fx: DeliveryFixture) =>
+  db.notification.findUniqueOrThrow({
+    where: {
+      ruleId_contactId_occurrenceDate: { ruleId: fx.ruleId, contactId: fx.contactId, occurrenceDate: OCCURRENCE_DATE },
+    },
+  });
 const unsubscribeUrl = (notificationId: string) => `${PUBLIC_BASE_URL}/webhooks/unsubscribe/${notificationId}`;
 
 describe('email from the gateway', () => {
@@ -67,7 +93,12 @@ describe('email from the gateway', () => {
     const step = await deliverStep(activitiesWith(), fx.ref);
 
     const messageId = `<notification-${step.notificationId}@reminders.local>`;
-    expect(step.outcome).toEqual({ status: 'sent', occurrenceDate: OCCURRENCE_DATE, channel: 'email', providerMessageId: messageId });
+    expect(step.outcome).toEqual({
+      status: 'sent',
+      occurrenceDate: OCCURRENCE_DATE,
+      channel: 'email',
+      providerMessageId: messageId,
+    });
     expect(mailboxServer.received).toHaveLength(0);
     expect(gateway.received).toHaveLength(1);
     const [mail] = gateway.received;
@@ -81,19 +112,38 @@ describe('email from the gateway', () => {
     expect(mail?.headers['list-unsubscribe']).toBe(`List-Unsubscribe: <${unsubscribeUrl(step.notificationId)}>`);
     expect(mail?.headers['list-unsubscribe-post']).toBe('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
 
-    expect(await ledgerRow(fx)).toMatchObject({ status: 'sent', channel: 'email', sender: GATEWAY_EMAIL, providerMessageId: messageId, reason: null });
+    expect(await ledgerRow(fx)).toMatchObject({
+      status: 'sent',
+      channel: 'email',
+      sender: GATEWAY_EMAIL,
+      providerMessageId: messageId,
+      reason: null,
+    });
     expect(await contactFeed(db, fx.contactId)).toEqual([
-      { kind: 'notification.sent', text: `Reminder for ${OCCURRENCE_DATE} sent via email: ${defaultBodyFor(fx)}`, channel: 'email', sender: GATEWAY_EMAIL, chatId: null, notificationId: step.notificationId },
+      {
+        kind: 'notification.sent',
+        text: `Reminder for ${OCCURRENCE_DATE} sent via email: ${defaultBodyFor(fx)}`,
+        channel: 'email',
+        sender: GATEWAY_EMAIL,
+        chatId: null,
+        notificationId: step.notificationId,
+      },
     ]);
   });
 
-  test('a rule without a subject template gets the event label as subject; no public URL → no unsubscribe headers', async () => {
-    const fx = await gatewayFixture({ rule: { channel: 'email', subjectTemplate: null, bodyTemplate: 'Dear {{contactName}}, see you on {{eventDate}}.' } });
+  test('a rule without a subject template gets the default subject (as the preview shows it); no public URL → no unsubscribe headers', async () => {
+    const fx = await gatewayFixture({
+      rule: {
+        channel: 'email',
+        subjectTemplate: null,
+        bodyTemplate: 'Dear {{contactName}}, see you on {{eventDate}}.',
+      },
+    });
 
     await deliverStep(activitiesWith({ publicBaseUrl: undefined }), fx.ref);
 
     const [mail] = gateway.received;
-    expect(mail?.parsed.subject).toBe('Birthday');
+    expect(mail?.parsed.subject).toBe(`Birthday: ${OCCURRENCE_DATE}`);
     expect(mail?.parsed.text?.trim()).toBe(`Dear Ada Lovelace, see you on ${OCCURRENCE_DATE}.`);
     expect(mail?.headers).not.toHaveProperty('list-unsubscribe');
     expect(mail?.headers).not.toHaveProperty('list-unsubscribe-post');
@@ -110,7 +160,9 @@ describe('email from the gateway', () => {
     expect(step.outcome).toEqual({ status: 'skipped', occurrenceDate: OCCURRENCE_DATE, channel: 'email', reason });
     expect(gateway.rcptAttempts).toEqual([]);
     expect(await ledgerRow(fx)).toMatchObject({ status: 'skipped', reason });
-    expect((await contactFeed(db, fx.contactId)).map((e) => [e.kind, e.text])).toEqual([['notification.skipped', `Reminder for ${OCCURRENCE_DATE} skipped via email: ${reason}`]]);
+    expect((await contactFeed(db, fx.contactId)).map((e) => [e.kind, e.text])).toEqual([
+      ['notification.skipped', `Reminder for ${OCCURRENCE_DATE} skipped via email: ${reason}`],
+    ]);
   });
 });
 
@@ -144,7 +196,12 @@ describe('email from a connected mailbox', () => {
 
     const step = await deliverStep(activitiesWith(), fx.ref);
 
-    expect(step.outcome).toEqual({ status: 'failed', occurrenceDate: OCCURRENCE_DATE, channel: 'email', reason: 'smtp-permanent' });
+    expect(step.outcome).toEqual({
+      status: 'failed',
+      occurrenceDate: OCCURRENCE_DATE,
+      channel: 'email',
+      reason: 'smtp-permanent',
+    });
     expect(mailboxServer.logins).toEqual([{ username: MAILBOX.user, password: 'an-outdated-password' }]);
     expect(mailboxServer.received).toHaveLength(0);
     const row = await ledgerRow(fx);
@@ -155,16 +212,21 @@ describe('email from a connected mailbox', () => {
   test.each([
     ['mailbox-key-not-configured', () => activitiesWith({ mailboxSecretKey: undefined })],
     ['mailbox-password-unreadable', () => activitiesWith({ mailboxSecretKey: randomBytes(32) })],
-  ] as const)('%s: recorded as a failed send (not a workflow-ending error), nothing sent', async (reason, activities) => {
-    const fx = await mailboxFixture();
+  ] as const)(
+    '%s: recorded as a failed send (not a workflow-ending error), nothing sent',
+    async (reason, activities) => {
+      const fx = await mailboxFixture();
 
-    const step = await deliverStep(activities(), fx.ref);
+      const step = await deliverStep(activities(), fx.ref);
 
-    expect(step.outcome).toEqual({ status: 'failed', occurrenceDate: OCCURRENCE_DATE, channel: 'email', reason });
-    expect(mailboxServer.logins).toEqual([]);
-    expect(gateway.rcptAttempts).toEqual([]);
-    expect((await contactFeed(db, fx.contactId)).map((e) => e.text)).toEqual([`Reminder for ${OCCURRENCE_DATE} failed via email: ${reason}`]);
-  });
+      expect(step.outcome).toEqual({ status: 'failed', occurrenceDate: OCCURRENCE_DATE, channel: 'email', reason });
+      expect(mailboxServer.logins).toEqual([]);
+      expect(gateway.rcptAttempts).toEqual([]);
+      expect((await contactFeed(db, fx.contactId)).map((e) => e.text)).toEqual([
+        `Reminder for ${OCCURRENCE_DATE} failed via email: ${reason}`,
+      ]);
+    },
+  );
 });
 
 describe('SMTP errors', () => {
@@ -174,12 +236,28 @@ describe('SMTP errors', () => {
 
     const step = await deliverStep(activities, fx.ref);
 
-    expect(step.outcome).toEqual({ status: 'failed', occurrenceDate: OCCURRENCE_DATE, channel: 'email', reason: 'smtp-permanent' });
-    expect(await ledgerRow(fx)).toMatchObject({ status: 'failed', reason: 'smtp-permanent', providerErrorCode: '550', sender: GATEWAY_EMAIL });
-    expect((await contactFeed(db, fx.contactId)).map((e) => e.text)).toEqual([`Reminder for ${OCCURRENCE_DATE} failed via email: smtp-permanent [code 550]`]);
+    expect(step.outcome).toEqual({
+      status: 'failed',
+      occurrenceDate: OCCURRENCE_DATE,
+      channel: 'email',
+      reason: 'smtp-permanent',
+    });
+    expect(await ledgerRow(fx)).toMatchObject({
+      status: 'failed',
+      reason: 'smtp-permanent',
+      providerErrorCode: '550',
+      sender: GATEWAY_EMAIL,
+    });
+    expect((await contactFeed(db, fx.contactId)).map((e) => e.text)).toEqual([
+      `Reminder for ${OCCURRENCE_DATE} failed via email: smtp-permanent [code 550]`,
+    ]);
     expect(gateway.rcptAttempts).toEqual(['bounce@example.com']);
 
-    const again = await runActivity(activities.dispatch, { ...fx.ref, notificationId: step.notificationId, route: { kind: 'rule-channel' } });
+    const again = await runActivity(activities.dispatch, {
+      ...fx.ref,
+      notificationId: step.notificationId,
+      route: { kind: 'rule-channel' },
+    });
     expect(again).toMatchObject({ status: 'failed', providerErrorCode: '550' });
     expect(gateway.rcptAttempts).toEqual(['bounce@example.com']);
   });
@@ -200,7 +278,10 @@ describe('SMTP errors', () => {
 
     gateway.refuse.delete('ada@greylisting.example.com');
     const retried = await runActivity(activities.dispatch, input);
-    expect(retried).toMatchObject({ status: 'sent', providerMessageId: `<notification-${notificationId}@reminders.local>` });
+    expect(retried).toMatchObject({
+      status: 'sent',
+      providerMessageId: `<notification-${notificationId}@reminders.local>`,
+    });
     expect(gateway.received).toHaveLength(1);
     expect(gateway.rcptAttempts).toEqual(['ada@greylisting.example.com', 'ada@greylisting.example.com']);
   });

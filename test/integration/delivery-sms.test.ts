@@ -15,7 +15,13 @@ import {
   runActivity,
   type DeliveryFixture,
 } from '../support/delivery-fixtures';
-import { cannedTwilioMessaging, prismTwilioMessaging, startTwilioPrism, TWILIO_TEST_ACCOUNT, type PrismStandIn } from '../support/stand-ins';
+import {
+  cannedTwilioMessaging,
+  prismTwilioMessaging,
+  startTwilioPrism,
+  TWILIO_TEST_ACCOUNT,
+  type PrismStandIn,
+} from '../support/stand-ins';
 
 const PUBLIC_BASE_URL = 'https://reminders.example.test';
 
@@ -34,7 +40,12 @@ afterAll(async () => {
 const activitiesWith = (ports: DeliveryPorts, publicBaseUrl: string | null = PUBLIC_BASE_URL) =>
   createReminderActivities({ db, ports, ...(publicBaseUrl ? { publicBaseUrl } : {}) });
 
-const ledgerRow = (fx: DeliveryFixture) => db.notification.findUniqueOrThrow({ where: { ruleId_contactId_occurrenceDate: { ruleId: fx.ruleId, contactId: fx.contactId, occurrenceDate: OCCURRENCE_DATE } } });
+const ledgerRow = (fx: DeliveryFixture) =>
+  db.notification.findUniqueOrThrow({
+    where: {
+      ruleId_contactId_occurrenceDate: { ruleId: fx.ruleId, contactId: fx.contactId, occurrenceDate: OCCURRENCE_DATE },
+    },
+  });
 
 describe('SMS through Twilio (Prism)', () => {
   test('a consenting client with a phone: sent, the Prism sid on the ledger, the text in the feed, the status callback passed', async () => {
@@ -45,19 +56,41 @@ describe('SMS through Twilio (Prism)', () => {
 
     const sid = step.outcome.providerMessageId;
     expect(sid).toMatch(/^SM[0-9a-f]{32}$/i);
-    expect(step.outcome).toEqual({ status: 'sent', occurrenceDate: OCCURRENCE_DATE, channel: 'sms', providerMessageId: sid });
+    expect(step.outcome).toEqual({
+      status: 'sent',
+      occurrenceDate: OCCURRENCE_DATE,
+      channel: 'sms',
+      providerMessageId: sid,
+    });
     // Exactly one request, valid against Twilio's spec (Prism --errors answered 201), carrying what we meant.
     expect(exchanges).toHaveLength(1);
-    expect(exchanges[0]).toMatchObject({ statusCode: 201, uri: `${prism.baseUrl}/2010-04-01/Accounts/${TWILIO_TEST_ACCOUNT.accountSid}/Messages.json` });
+    expect(exchanges[0]).toMatchObject({
+      statusCode: 201,
+      uri: `${prism.baseUrl}/2010-04-01/Accounts/${TWILIO_TEST_ACCOUNT.accountSid}/Messages.json`,
+    });
     expect(exchanges[0]?.data).toEqual({
       To: '+15551234567',
       From: TWILIO_TEST_ACCOUNT.smsFrom,
       Body: defaultBodyFor(fx),
       StatusCallback: `${PUBLIC_BASE_URL}/webhooks/twilio/status`,
     });
-    expect(await ledgerRow(fx)).toMatchObject({ id: step.notificationId, status: 'sent', channel: 'sms', reason: null, providerMessageId: sid, providerErrorCode: null });
+    expect(await ledgerRow(fx)).toMatchObject({
+      id: step.notificationId,
+      status: 'sent',
+      channel: 'sms',
+      reason: null,
+      providerMessageId: sid,
+      providerErrorCode: null,
+    });
     expect(await contactFeed(db, fx.contactId)).toEqual([
-      { kind: 'notification.sent', text: `Reminder for ${OCCURRENCE_DATE} sent via sms: ${defaultBodyFor(fx)}`, channel: 'sms', sender: null, chatId: null, notificationId: step.notificationId },
+      {
+        kind: 'notification.sent',
+        text: `Reminder for ${OCCURRENCE_DATE} sent via sms: ${defaultBodyFor(fx)}`,
+        channel: 'sms',
+        sender: null,
+        chatId: null,
+        notificationId: step.notificationId,
+      },
     ]);
   });
 
@@ -85,15 +118,29 @@ describe('SMS through Twilio (Prism)', () => {
     expect(exchanges).toHaveLength(0);
     expect(await ledgerRow(fx)).toMatchObject({ status: 'skipped', reason, providerMessageId: null });
     expect(await contactFeed(db, fx.contactId)).toEqual([
-      { kind: 'notification.skipped', text: `Reminder for ${OCCURRENCE_DATE} skipped via sms: ${reason}`, channel: 'sms', sender: null, chatId: null, notificationId: step.notificationId },
+      {
+        kind: 'notification.skipped',
+        text: `Reminder for ${OCCURRENCE_DATE} skipped via sms: ${reason}`,
+        channel: 'sms',
+        sender: null,
+        chatId: null,
+        notificationId: step.notificationId,
+      },
     ]);
   });
 
   test('no SMS port configured: recorded as failed with that reason', async () => {
     const fx = await createDeliveryFixture(db, { rule: { channel: 'sms' } });
     const step = await deliverStep(activitiesWith({}), fx.ref);
-    expect(step.outcome).toEqual({ status: 'failed', occurrenceDate: OCCURRENCE_DATE, channel: 'sms', reason: 'sms-not-configured' });
-    expect((await contactFeed(db, fx.contactId)).map((e) => e.text)).toEqual([`Reminder for ${OCCURRENCE_DATE} failed via sms: sms-not-configured`]);
+    expect(step.outcome).toEqual({
+      status: 'failed',
+      occurrenceDate: OCCURRENCE_DATE,
+      channel: 'sms',
+      reason: 'sms-not-configured',
+    });
+    expect((await contactFeed(db, fx.contactId)).map((e) => e.text)).toEqual([
+      `Reminder for ${OCCURRENCE_DATE} failed via sms: sms-not-configured`,
+    ]);
   });
 });
 
@@ -103,48 +150,69 @@ describe('Twilio errors (canned Twilio answers through the real client)', () => 
     [400, 21211, 'twilio-permanent', true],
     [400, 21612, 'twilio-permanent', true],
     [401, 20003, 'twilio-permanent', true],
-  ] as const)('HTTP %i / %i → failed (%s), not retried; SMS consent afterwards: %s', async (status, code, reason, consentAfter) => {
-    const fx = await createDeliveryFixture(db, { rule: { channel: 'sms' } });
-    const { messaging, requests } = cannedTwilioMessaging(status, code);
-    const activities = activitiesWith({ sms: messaging });
+  ] as const)(
+    'HTTP %i / %i → failed (%s), not retried; SMS consent afterwards: %s',
+    async (status, code, reason, consentAfter) => {
+      const fx = await createDeliveryFixture(db, { rule: { channel: 'sms' } });
+      const { messaging, requests } = cannedTwilioMessaging(status, code);
+      const activities = activitiesWith({ sms: messaging });
 
-    const step = await deliverStep(activities, fx.ref);
+      const step = await deliverStep(activities, fx.ref);
 
-    expect(step.outcome).toEqual({ status: 'failed', occurrenceDate: OCCURRENCE_DATE, channel: 'sms', reason });
-    expect(requests).toHaveLength(1);
-    expect(await ledgerRow(fx)).toMatchObject({ status: 'failed', reason, providerErrorCode: String(code), providerMessageId: null });
-    expect((await db.contact.findUniqueOrThrow({ where: { id: fx.contactId } })).smsConsent).toBe(consentAfter);
-    expect((await contactFeed(db, fx.contactId)).map((e) => e.text)).toEqual([`Reminder for ${OCCURRENCE_DATE} failed via sms: ${reason} [code ${code}]`]);
+      expect(step.outcome).toEqual({ status: 'failed', occurrenceDate: OCCURRENCE_DATE, channel: 'sms', reason });
+      expect(requests).toHaveLength(1);
+      expect(await ledgerRow(fx)).toMatchObject({
+        status: 'failed',
+        reason,
+        providerErrorCode: String(code),
+        providerMessageId: null,
+      });
+      expect((await db.contact.findUniqueOrThrow({ where: { id: fx.contactId } })).smsConsent).toBe(consentAfter);
+      expect((await contactFeed(db, fx.contactId)).map((e) => e.text)).toEqual([
+        `Reminder for ${OCCURRENCE_DATE} failed via sms: ${reason} [code ${code}]`,
+      ]);
 
-    // A repeated dispatch (a retry) answers from the ledger instead of calling Twilio again.
-    const again = await runActivity(activities.dispatch, { ...fx.ref, notificationId: step.notificationId, route: { kind: 'rule-channel' } });
-    expect(again).toEqual({ status: 'failed', channel: 'sms', reason, providerErrorCode: String(code) });
-    expect(requests).toHaveLength(1);
-  });
+      // A repeated dispatch (a retry) answers from the ledger instead of calling Twilio again.
+      const again = await runActivity(activities.dispatch, {
+        ...fx.ref,
+        notificationId: step.notificationId,
+        route: { kind: 'rule-channel' },
+      });
+      expect(again).toEqual({ status: 'failed', channel: 'sms', reason, providerErrorCode: String(code) });
+      expect(requests).toHaveLength(1);
+    },
+  );
 
   test.each([
     [429, 20429],
     [503, 20503],
-  ] as const)('HTTP %i / %i: the activity throws a retryable failure and releases the ledger row, so the retry sends', async (status, code) => {
-    const fx = await createDeliveryFixture(db, { rule: { channel: 'sms' } });
-    const failing = cannedTwilioMessaging(status, code);
-    const ledger = await runActivity(activitiesWith({ sms: failing.messaging }).beginDelivery, fx.ref);
-    const input = { ...fx.ref, notificationId: ledger.notificationId, route: { kind: 'rule-channel' } as const };
+  ] as const)(
+    'HTTP %i / %i: the activity throws a retryable failure and releases the ledger row, so the retry sends',
+    async (status, code) => {
+      const fx = await createDeliveryFixture(db, { rule: { channel: 'sms' } });
+      const failing = cannedTwilioMessaging(status, code);
+      const ledger = await runActivity(activitiesWith({ sms: failing.messaging }).beginDelivery, fx.ref);
+      const input = { ...fx.ref, notificationId: ledger.notificationId, route: { kind: 'rule-channel' } as const };
 
-    const err = await failureOf(runActivity(activitiesWith({ sms: failing.messaging }).dispatch, input));
-    expect(err).toMatchObject({ name: 'ApplicationFailure', type: 'TransientDeliveryError', nonRetryable: false });
-    expect(err.message).toContain(`error ${code}`);
-    expect(err.message).not.toContain(TWILIO_TEST_ACCOUNT.authToken);
-    expect(await ledgerRow(fx)).toMatchObject({ status: 'pending', channel: null, providerMessageId: null });
-    expect(await contactFeed(db, fx.contactId)).toEqual([]);
+      const err = await failureOf(runActivity(activitiesWith({ sms: failing.messaging }).dispatch, input));
+      expect(err).toMatchObject({ name: 'ApplicationFailure', type: 'TransientDeliveryError', nonRetryable: false });
+      expect(err.message).toContain(`error ${code}`);
+      expect(err.message).not.toContain(TWILIO_TEST_ACCOUNT.authToken);
+      expect(await ledgerRow(fx)).toMatchObject({ status: 'pending', channel: null, providerMessageId: null });
+      expect(await contactFeed(db, fx.contactId)).toEqual([]);
 
-    // Temporal's retry, once Twilio is back.
-    const { messaging, exchanges } = prismTwilioMessaging(prism);
-    const retried = await runActivity(activitiesWith({ sms: messaging }).dispatch, input);
-    expect(retried).toMatchObject({ status: 'sent', channel: 'sms', providerMessageId: expect.stringMatching(/^SM/) });
-    expect(exchanges).toHaveLength(1);
-    expect(await ledgerRow(fx)).toMatchObject({ status: 'sent', providerMessageId: retried.providerMessageId });
-  });
+      // Temporal's retry, once Twilio is back.
+      const { messaging, exchanges } = prismTwilioMessaging(prism);
+      const retried = await runActivity(activitiesWith({ sms: messaging }).dispatch, input);
+      expect(retried).toMatchObject({
+        status: 'sent',
+        channel: 'sms',
+        providerMessageId: expect.stringMatching(/^SM/),
+      });
+      expect(exchanges).toHaveLength(1);
+      expect(await ledgerRow(fx)).toMatchObject({ status: 'sent', providerMessageId: retried.providerMessageId });
+    },
+  );
 });
 
 describe('idempotency of the ledger', () => {
@@ -166,13 +234,25 @@ describe('idempotency of the ledger', () => {
     expect(sent).toEqual({ status: 'sent', channel: 'sms', providerMessageId: expect.stringMatching(/^SM/) });
     expect(resent).toEqual(sent);
 
-    const outcome = await runActivity(activities.recordOutcome, { ...fx.ref, notificationId: first.notificationId, result: sent });
-    const outcomeAgain = await runActivity(activities.recordOutcome, { ...fx.ref, notificationId: first.notificationId, result: resent });
+    const outcome = await runActivity(activities.recordOutcome, {
+      ...fx.ref,
+      notificationId: first.notificationId,
+      result: sent,
+    });
+    const outcomeAgain = await runActivity(activities.recordOutcome, {
+      ...fx.ref,
+      notificationId: first.notificationId,
+      result: resent,
+    });
     expect(outcomeAgain).toEqual(outcome);
     expect(await contactFeed(db, fx.contactId)).toHaveLength(1);
 
     // The next run of the workflow (a reset, a replayed continue-as-new) finds the outcome.
-    expect(await runActivity(activities.beginDelivery, fx.ref)).toEqual({ notificationId: first.notificationId, tryLastChatFirst: false, existingOutcome: outcome });
+    expect(await runActivity(activities.beginDelivery, fx.ref)).toEqual({
+      notificationId: first.notificationId,
+      tryLastChatFirst: false,
+      existingOutcome: outcome,
+    });
   });
 
   test('a retried dispatch after a status callback moved the row to delivered reports sent, and the feed still gets the text', async () => {
@@ -189,8 +269,15 @@ describe('idempotency of the ledger', () => {
     expect(retried).toEqual(sent);
     expect(exchanges).toHaveLength(1);
     const outcome = await runActivity(activities.recordOutcome, { ...fx.ref, notificationId, result: retried });
-    expect(outcome).toEqual({ status: 'sent', occurrenceDate: OCCURRENCE_DATE, channel: 'sms', providerMessageId: sent.providerMessageId });
-    expect((await contactFeed(db, fx.contactId)).map((e) => e.text)).toEqual([`Reminder for ${OCCURRENCE_DATE} sent via sms: ${defaultBodyFor(fx)}`]);
+    expect(outcome).toEqual({
+      status: 'sent',
+      occurrenceDate: OCCURRENCE_DATE,
+      channel: 'sms',
+      providerMessageId: sent.providerMessageId,
+    });
+    expect((await contactFeed(db, fx.contactId)).map((e) => e.text)).toEqual([
+      `Reminder for ${OCCURRENCE_DATE} sent via sms: ${defaultBodyFor(fx)}`,
+    ]);
     expect((await ledgerRow(fx)).status).toBe('delivered');
   });
 
@@ -201,7 +288,11 @@ describe('idempotency of the ledger', () => {
     const { notificationId } = await runActivity(activities.beginDelivery, fx.ref);
     await db.notification.update({ where: { id: notificationId }, data: { status: 'dispatching:rule-channel' } });
 
-    const result = await runActivity(activities.dispatch, { ...fx.ref, notificationId, route: { kind: 'rule-channel' } });
+    const result = await runActivity(activities.dispatch, {
+      ...fx.ref,
+      notificationId,
+      route: { kind: 'rule-channel' },
+    });
 
     expect(result).toEqual({ status: 'failed', reason: 'interrupted-during-dispatch' });
     expect(exchanges).toHaveLength(0);
@@ -212,7 +303,9 @@ describe('idempotency of the ledger', () => {
       occurrenceDate: OCCURRENCE_DATE,
       reason: 'interrupted-during-dispatch',
     });
-    expect((await contactFeed(db, fx.contactId)).map((e) => e.text)).toEqual([`Reminder for ${OCCURRENCE_DATE} failed: interrupted-during-dispatch`]);
+    expect((await contactFeed(db, fx.contactId)).map((e) => e.text)).toEqual([
+      `Reminder for ${OCCURRENCE_DATE} failed: interrupted-during-dispatch`,
+    ]);
   });
 
   test('a database failure while composing, before any provider call, releases the claim', async () => {
@@ -240,7 +333,11 @@ describe('idempotency of the ledger', () => {
         return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
       },
     });
-    const activities = createReminderActivities({ db: flaky, ports: { sms: messaging }, publicBaseUrl: PUBLIC_BASE_URL });
+    const activities = createReminderActivities({
+      db: flaky,
+      ports: { sms: messaging },
+      publicBaseUrl: PUBLIC_BASE_URL,
+    });
     const { notificationId } = await runActivity(activities.beginDelivery, fx.ref);
     const input = { ...fx.ref, notificationId, route: { kind: 'rule-channel' } as const };
 

@@ -22,9 +22,20 @@ test('the embedded database answers concurrent transactions and joined reads cor
   const { db } = database;
   const { company } = await createCompanyWithAdmin(db, { name: 'Concurrency' });
   const field = await db.contactField.findFirstOrThrow({ where: { companyId: company.id } });
-  const rule = await db.notificationRule.create({ data: { companyId: company.id, name: 'r', kind: 'person', eventFieldId: field.id, channel: 'sms', sendTime: '09:00', bodyTemplate: 'x' } });
+  const rule = await db.notificationRule.create({
+    data: {
+      companyId: company.id,
+      name: 'r',
+      kind: 'person',
+      eventFieldId: field.id,
+      channel: 'sms',
+      sendTime: '09:00',
+      bodyTemplate: 'x',
+    },
+  });
   const contact = await db.contact.create({ data: { companyId: company.id, kind: 'person', name: 'x' } });
-  const readRule = () => db.notificationRule.findFirstOrThrow({ where: { id: rule.id }, include: { eventField: true, company: true } });
+  const readRule = () =>
+    db.notificationRule.findFirstOrThrow({ where: { id: rule.id }, include: { eventField: true, company: true } });
   let wrong = 0;
   for (let round = 0; round < 30; round++) {
     const [, a, , b] = await Promise.all([

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { createApp } from '../../src/api/app';
-import { silentLogger } from '../../src/logger';
+import { silentLogger } from '../../src/runtime/logger';
 import { recordingScheduler } from '../support/recording-scheduler';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
@@ -12,7 +12,12 @@ afterAll(() => testDb.close());
 
 function appWith(temporal: () => Promise<void>) {
   const { db } = testDb;
-  return createApp({ db, logger: silentLogger, scheduler: recordingScheduler(), health: { database: async () => void (await db.$queryRaw`SELECT 1`), temporal } });
+  return createApp({
+    db,
+    logger: silentLogger,
+    scheduler: recordingScheduler(),
+    health: { database: async () => void (await db.$queryRaw`SELECT 1`), temporal },
+  });
 }
 
 test('GET /health is 200 when the database and Temporal answer', async () => {

@@ -17,8 +17,8 @@ import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { upcomingSends } from '../../src/calendar/schedule';
 import type { Db } from '../../src/db/client';
-import type { ReminderPlan } from '../../src/reminders/types';
-import { reminderChangedSignal } from '../../src/workflows';
+import type { ReminderPlan } from '../../src/shared/reminder-contract';
+import { reminderChangedSignal } from '../../src/shared/reminder-contract';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import {
   createReminderFixture,
@@ -92,19 +92,29 @@ describe('calendar edge cases, end to end', () => {
     const worker = await createReminderWorker(env, bundle, taskQueue, reminderActivities(db, ports));
     await worker.runUntil(async () => {
       const h28 = await startReminder(env, feb28, taskQueue);
-      expect(await sleepingState(h28)).toMatchObject({ nextSendAt: '2043-02-28T09:00:00.000Z', occurrenceDate: '2043-02-28' });
+      expect(await sleepingState(h28)).toMatchObject({
+        nextSendAt: '2043-02-28T09:00:00.000Z',
+        occurrenceDate: '2043-02-28',
+      });
       const h01 = await startReminder(env, mar1, taskQueue);
-      expect(await sleepingState(h01)).toMatchObject({ nextSendAt: '2043-03-01T09:30:00.000Z', occurrenceDate: '2043-03-01' });
+      expect(await sleepingState(h01)).toMatchObject({
+        nextSendAt: '2043-03-01T09:30:00.000Z',
+        occurrenceDate: '2043-03-01',
+      });
 
       // Non-leap year 2043.
-      expect(await skipToOccurrence(env, h28, { sendAt: '2043-02-28T09:00:00.000Z', occurrenceDate: '2043-02-28' })).toMatchObject({
+      expect(
+        await skipToOccurrence(env, h28, { sendAt: '2043-02-28T09:00:00.000Z', occurrenceDate: '2043-02-28' }),
+      ).toMatchObject({
         phase: 'sleeping',
         lastOutcome: { status: 'sent' },
         nextSendAt: '2044-02-29T09:00:00.000Z',
         occurrenceDate: '2044-02-29',
       });
       expect(sent.map((m) => m.to)).toEqual(['+15005550028']);
-      expect(await skipToOccurrence(env, h01, { sendAt: '2043-03-01T09:30:00.000Z', occurrenceDate: '2043-03-01' })).toMatchObject({
+      expect(
+        await skipToOccurrence(env, h01, { sendAt: '2043-03-01T09:30:00.000Z', occurrenceDate: '2043-03-01' }),
+      ).toMatchObject({
         nextSendAt: '2044-02-29T09:30:00.000Z',
         occurrenceDate: '2044-02-29',
       });
@@ -114,19 +124,49 @@ describe('calendar edge cases, end to end', () => {
     });
 
     const of = (to: string) => sent.filter((m) => m.to === to);
-    expect(of('+15005550028').map((m) => m.body)).toEqual(['Birthday of Ada Lovelace on 2043-02-28', 'Birthday of Ada Lovelace on 2044-02-29']);
+    expect(of('+15005550028').map((m) => m.body)).toEqual([
+      'Birthday of Ada Lovelace on 2043-02-28',
+      'Birthday of Ada Lovelace on 2044-02-29',
+    ]);
     expectSentAt(of('+15005550028')[0], '2043-02-28T09:00:00.000Z');
     expectSentAt(of('+15005550028')[1], '2044-02-29T09:00:00.000Z');
-    expect(of('+15005550301').map((m) => m.body)).toEqual(['Birthday of Ada Lovelace on 2043-03-01', 'Birthday of Ada Lovelace on 2044-02-29']);
+    expect(of('+15005550301').map((m) => m.body)).toEqual([
+      'Birthday of Ada Lovelace on 2043-03-01',
+      'Birthday of Ada Lovelace on 2044-02-29',
+    ]);
     expectSentAt(of('+15005550301')[0], '2043-03-01T09:30:00.000Z');
     expectSentAt(of('+15005550301')[1], '2044-02-29T09:30:00.000Z');
     expect(await ledgerOf(feb28)).toEqual([
-      { occurrenceDate: '2043-02-28', scheduledFor: '2043-02-28T09:00:00.000Z', status: 'sent', reason: null, channel: 'sms' },
-      { occurrenceDate: '2044-02-29', scheduledFor: '2044-02-29T09:00:00.000Z', status: 'sent', reason: null, channel: 'sms' },
+      {
+        occurrenceDate: '2043-02-28',
+        scheduledFor: '2043-02-28T09:00:00.000Z',
+        status: 'sent',
+        reason: null,
+        channel: 'sms',
+      },
+      {
+        occurrenceDate: '2044-02-29',
+        scheduledFor: '2044-02-29T09:00:00.000Z',
+        status: 'sent',
+        reason: null,
+        channel: 'sms',
+      },
     ]);
     expect(await ledgerOf(mar1)).toEqual([
-      { occurrenceDate: '2043-03-01', scheduledFor: '2043-03-01T09:30:00.000Z', status: 'sent', reason: null, channel: 'sms' },
-      { occurrenceDate: '2044-02-29', scheduledFor: '2044-02-29T09:30:00.000Z', status: 'sent', reason: null, channel: 'sms' },
+      {
+        occurrenceDate: '2043-03-01',
+        scheduledFor: '2043-03-01T09:30:00.000Z',
+        status: 'sent',
+        reason: null,
+        channel: 'sms',
+      },
+      {
+        occurrenceDate: '2044-02-29',
+        scheduledFor: '2044-02-29T09:30:00.000Z',
+        status: 'sent',
+        reason: null,
+        channel: 'sms',
+      },
     ]);
   });
 
@@ -150,7 +190,9 @@ describe('calendar edge cases, end to end', () => {
         nextSendAtLocal: '2045-03-12T03:30:00.000-04:00',
         occurrenceDate: '2045-03-12',
       });
-      expect(await skipToOccurrence(env, handle, { sendAt: '2045-03-12T07:30:00.000Z', occurrenceDate: '2045-03-12' })).toMatchObject({
+      expect(
+        await skipToOccurrence(env, handle, { sendAt: '2045-03-12T07:30:00.000Z', occurrenceDate: '2045-03-12' }),
+      ).toMatchObject({
         phase: 'sleeping',
         nextSendAt: '2046-03-12T06:30:00.000Z',
         nextSendAtLocal: '2046-03-12T02:30:00.000-04:00',
@@ -158,7 +200,15 @@ describe('calendar edge cases, end to end', () => {
     });
     expect(sent).toHaveLength(1);
     expectSentAt(sent[0], '2045-03-12T07:30:00.000Z');
-    expect(await ledgerOf(fx)).toEqual([{ occurrenceDate: '2045-03-12', scheduledFor: '2045-03-12T07:30:00.000Z', status: 'sent', reason: null, channel: 'sms' }]);
+    expect(await ledgerOf(fx)).toEqual([
+      {
+        occurrenceDate: '2045-03-12',
+        scheduledFor: '2045-03-12T07:30:00.000Z',
+        status: 'sent',
+        reason: null,
+        channel: 'sms',
+      },
+    ]);
   });
 
   test('Europe/London: 01:30 on the fall-back night is sent once, at the earlier instant (01:30 BST)', async () => {
@@ -180,7 +230,9 @@ describe('calendar edge cases, end to end', () => {
         nextSendAt: '2045-10-29T00:30:00.000Z',
         nextSendAtLocal: '2045-10-29T01:30:00.000+01:00',
       });
-      expect(await skipToOccurrence(env, handle, { sendAt: '2045-10-29T00:30:00.000Z', occurrenceDate: '2045-10-29' })).toMatchObject({
+      expect(
+        await skipToOccurrence(env, handle, { sendAt: '2045-10-29T00:30:00.000Z', occurrenceDate: '2045-10-29' }),
+      ).toMatchObject({
         nextSendAt: '2046-10-29T01:30:00.000Z',
         nextSendAtLocal: '2046-10-29T01:30:00.000+00:00',
       });
@@ -189,12 +241,24 @@ describe('calendar edge cases, end to end', () => {
       expect(sent).toHaveLength(1);
     });
     expectSentAt(sent[0], '2045-10-29T00:30:00.000Z');
-    expect(await ledgerOf(fx)).toEqual([{ occurrenceDate: '2045-10-29', scheduledFor: '2045-10-29T00:30:00.000Z', status: 'sent', reason: null, channel: 'sms' }]);
+    expect(await ledgerOf(fx)).toEqual([
+      {
+        occurrenceDate: '2045-10-29',
+        scheduledFor: '2045-10-29T00:30:00.000Z',
+        status: 'sent',
+        reason: null,
+        channel: 'sms',
+      },
+    ]);
   });
 
   test('5 days before Jan 2 is Dec 28 of the previous year; a reminder created after that send waits for the next year', async () => {
     await skipTo(env, '2045-12-01T00:00:00Z');
-    const options = { company: { timeZone: 'Europe/Berlin' }, contact: { fields: { birthday: '--01-02' } }, rule: { sendTime: '09:00', daysInAdvance: 5 } };
+    const options = {
+      company: { timeZone: 'Europe/Berlin' },
+      contact: { fields: { birthday: '--01-02' } },
+      rule: { sendTime: '09:00', daysInAdvance: 5 },
+    };
     const early = await createReminderFixture(db, options);
     expect(await calendarSays(early, 2)).toEqual(['2045-12-28T08:00:00.000Z', '2046-12-28T08:00:00.000Z']);
 
@@ -208,7 +272,9 @@ describe('calendar edge cases, end to end', () => {
         nextSendAtLocal: '2045-12-28T09:00:00.000+01:00',
         occurrenceDate: '2046-01-02',
       });
-      expect(await skipToOccurrence(env, handle, { sendAt: '2045-12-28T08:00:00.000Z', occurrenceDate: '2046-01-02' })).toMatchObject({
+      expect(
+        await skipToOccurrence(env, handle, { sendAt: '2045-12-28T08:00:00.000Z', occurrenceDate: '2046-01-02' }),
+      ).toMatchObject({
         nextSendAt: '2046-12-28T08:00:00.000Z',
         occurrenceDate: '2047-01-02',
       });
@@ -217,12 +283,23 @@ describe('calendar edge cases, end to end', () => {
       await skipTo(env, '2045-12-29T00:00:00Z');
       const late = await createReminderFixture(db, options);
       const lateHandle = await startReminder(env, late, taskQueue);
-      expect(await sleepingState(lateHandle)).toMatchObject({ nextSendAt: '2046-12-28T08:00:00.000Z', occurrenceDate: '2047-01-02' });
+      expect(await sleepingState(lateHandle)).toMatchObject({
+        nextSendAt: '2046-12-28T08:00:00.000Z',
+        occurrenceDate: '2047-01-02',
+      });
     });
     expect(sent).toHaveLength(1);
     expectSentAt(sent[0], '2045-12-28T08:00:00.000Z');
     expect(sent[0]!.body).toBe('Birthday of Ada Lovelace on 2046-01-02');
-    expect(await ledgerOf(early)).toEqual([{ occurrenceDate: '2046-01-02', scheduledFor: '2045-12-28T08:00:00.000Z', status: 'sent', reason: null, channel: 'sms' }]);
+    expect(await ledgerOf(early)).toEqual([
+      {
+        occurrenceDate: '2046-01-02',
+        scheduledFor: '2045-12-28T08:00:00.000Z',
+        status: 'sent',
+        reason: null,
+        channel: 'sms',
+      },
+    ]);
   });
 
   test('a once rule 0 days in advance sends on the day, once, and the workflow ends', async () => {
@@ -239,7 +316,10 @@ describe('calendar edge cases, end to end', () => {
     const worker = await createReminderWorker(env, bundle, taskQueue, reminderActivities(db, ports));
     await worker.runUntil(async () => {
       const handle = await startReminder(env, fx, taskQueue);
-      expect(await sleepingState(handle)).toMatchObject({ nextSendAt: '2046-03-15T10:00:00.000Z', occurrenceDate: '2046-03-15' });
+      expect(await sleepingState(handle)).toMatchObject({
+        nextSendAt: '2046-03-15T10:00:00.000Z',
+        occurrenceDate: '2046-03-15',
+      });
       const { runId } = await handle.describe();
       await skipTo(env, '2046-03-15T10:00:00.000Z');
       // The run that sent continues as new, and that run finds nothing left to send.
@@ -252,7 +332,15 @@ describe('calendar edge cases, end to end', () => {
     });
     expect(sent.map((m) => m.body)).toEqual(['Contract end of Ada Lovelace on 2046-03-15']);
     expectSentAt(sent[0], '2046-03-15T10:00:00.000Z');
-    expect(await ledgerOf(fx)).toEqual([{ occurrenceDate: '2046-03-15', scheduledFor: '2046-03-15T10:00:00.000Z', status: 'sent', reason: null, channel: 'sms' }]);
+    expect(await ledgerOf(fx)).toEqual([
+      {
+        occurrenceDate: '2046-03-15',
+        scheduledFor: '2046-03-15T10:00:00.000Z',
+        status: 'sent',
+        reason: null,
+        channel: 'sms',
+      },
+    ]);
   });
 });
 
@@ -264,7 +352,9 @@ describe('outages, failures and restarts', () => {
   async function fireLateAfterOutage(fx: ReminderFixture, sendAt: string, lateByMs: number) {
     const { ports, sent } = timedPorts(env);
     const taskQueue = uniqueTaskQueue();
-    const workerA = await createReminderWorker(env, bundle, taskQueue, reminderActivities(db, ports), { maxCachedWorkflows: 0 });
+    const workerA = await createReminderWorker(env, bundle, taskQueue, reminderActivities(db, ports), {
+      maxCachedWorkflows: 0,
+    });
     const { handle, runId } = await workerA.runUntil(async () => {
       const h = await startReminder(env, fx, taskQueue);
       expect(await sleepingState(h)).toMatchObject({ nextSendAt: sendAt });
@@ -280,34 +370,69 @@ describe('outages, failures and restarts', () => {
 
   test('a timer fired 5 h late (grace 6 h, the default) still sends, with the planned instant in the ledger', async () => {
     await skipTo(env, '2046-04-01T00:00:00Z');
-    const fx = await createReminderFixture(db, { contact: { fields: { birthday: '--04-10' } }, rule: { sendTime: '09:00' } });
+    const fx = await createReminderFixture(db, {
+      contact: { fields: { birthday: '--04-10' } },
+      rule: { sendTime: '09:00' },
+    });
     expect((await db.company.findUniqueOrThrow({ where: { id: fx.companyId } })).lateGraceMinutes).toBe(360);
 
     const { sent, state } = await fireLateAfterOutage(fx, '2046-04-10T09:00:00.000Z', 5 * 3_600_000);
-    expect(state).toMatchObject({ lastOutcome: { status: 'sent', occurrenceDate: '2046-04-10' }, nextSendAt: '2047-04-10T09:00:00.000Z' });
+    expect(state).toMatchObject({
+      lastOutcome: { status: 'sent', occurrenceDate: '2046-04-10' },
+      nextSendAt: '2047-04-10T09:00:00.000Z',
+    });
     expect(sent).toHaveLength(1);
     expectSentAt(sent[0], '2046-04-10T14:00:00.000Z');
-    expect(await ledgerOf(fx)).toEqual([{ occurrenceDate: '2046-04-10', scheduledFor: '2046-04-10T09:00:00.000Z', status: 'sent', reason: null, channel: 'sms' }]);
+    expect(await ledgerOf(fx)).toEqual([
+      {
+        occurrenceDate: '2046-04-10',
+        scheduledFor: '2046-04-10T09:00:00.000Z',
+        status: 'sent',
+        reason: null,
+        channel: 'sms',
+      },
+    ]);
   });
 
   test('a timer fired 7 h late (beyond the 6 h grace) is skipped as stale, with a feed entry, and nothing is sent', async () => {
     await skipTo(env, '2046-05-01T00:00:00Z');
-    const fx = await createReminderFixture(db, { contact: { fields: { birthday: '--05-10' } }, rule: { sendTime: '09:00' } });
+    const fx = await createReminderFixture(db, {
+      contact: { fields: { birthday: '--05-10' } },
+      rule: { sendTime: '09:00' },
+    });
 
     const { sent, state } = await fireLateAfterOutage(fx, '2046-05-10T09:00:00.000Z', 7 * 3_600_000);
-    expect(state).toMatchObject({ lastOutcome: { status: 'skipped', reason: 'stale', occurrenceDate: '2046-05-10' }, nextSendAt: '2047-05-10T09:00:00.000Z' });
+    expect(state).toMatchObject({
+      lastOutcome: { status: 'skipped', reason: 'stale', occurrenceDate: '2046-05-10' },
+      nextSendAt: '2047-05-10T09:00:00.000Z',
+    });
     expect(sent).toHaveLength(0);
-    expect(await ledgerOf(fx)).toEqual([{ occurrenceDate: '2046-05-10', scheduledFor: '2046-05-10T09:00:00.000Z', status: 'skipped', reason: 'stale', channel: null }]);
+    expect(await ledgerOf(fx)).toEqual([
+      {
+        occurrenceDate: '2046-05-10',
+        scheduledFor: '2046-05-10T09:00:00.000Z',
+        status: 'skipped',
+        reason: 'stale',
+        channel: null,
+      },
+    ]);
     const feed = await db.activityEntry.findMany({ where: { contactId: fx.contactId } });
-    expect(feed.map((e) => ({ kind: e.kind, text: e.text }))).toEqual([{ kind: 'notification.skipped', text: 'Reminder for 2046-05-10 skipped: stale' }]);
+    expect(feed.map((e) => ({ kind: e.kind, text: e.text }))).toEqual([
+      { kind: 'notification.skipped', text: 'Reminder for 2046-05-10 skipped: stale' },
+    ]);
   });
 
   test('a change signalled during the outage (timer already fired, 1 h late): the missed send still goes out within grace', async () => {
     await skipTo(env, '2046-05-11T00:00:00Z');
-    const fx = await createReminderFixture(db, { contact: { fields: { birthday: '--05-20' } }, rule: { sendTime: '09:00' } });
+    const fx = await createReminderFixture(db, {
+      contact: { fields: { birthday: '--05-20' } },
+      rule: { sendTime: '09:00' },
+    });
     const { ports, sent } = timedPorts(env);
     const taskQueue = uniqueTaskQueue();
-    const workerA = await createReminderWorker(env, bundle, taskQueue, reminderActivities(db, ports), { maxCachedWorkflows: 0 });
+    const workerA = await createReminderWorker(env, bundle, taskQueue, reminderActivities(db, ports), {
+      maxCachedWorkflows: 0,
+    });
     const { handle, runId } = await workerA.runUntil(async () => {
       const h = await startReminder(env, fx, taskQueue);
       expect(await sleepingState(h)).toMatchObject({ nextSendAt: '2046-05-20T09:00:00.000Z' });
@@ -320,16 +445,30 @@ describe('outages, failures and restarts', () => {
     const workerB = await createReminderWorker(env, bundle, taskQueue, reminderActivities(db, ports));
     const state = await workerB.runUntil(() => idleStateAfterSignal(handle));
 
-    expect(state).toMatchObject({ lastOutcome: { status: 'sent', occurrenceDate: '2046-05-20' }, nextSendAt: '2047-05-20T09:00:00.000Z' });
+    expect(state).toMatchObject({
+      lastOutcome: { status: 'sent', occurrenceDate: '2046-05-20' },
+      nextSendAt: '2047-05-20T09:00:00.000Z',
+    });
     expect((await handle.describe()).runId).not.toBe(runId);
     expect(sent.map((m) => m.body)).toEqual(['Birthday of Ada King on 2046-05-20']);
     expectSentAt(sent[0], '2046-05-20T10:00:00.000Z');
-    expect(await ledgerOf(fx)).toEqual([{ occurrenceDate: '2046-05-20', scheduledFor: '2046-05-20T09:00:00.000Z', status: 'sent', reason: null, channel: 'sms' }]);
+    expect(await ledgerOf(fx)).toEqual([
+      {
+        occurrenceDate: '2046-05-20',
+        scheduledFor: '2046-05-20T09:00:00.000Z',
+        status: 'sent',
+        reason: null,
+        channel: 'sms',
+      },
+    ]);
   });
 
   test('recordOutcome failing once after it did its work: retried, one send, one ledger row, one feed entry', async () => {
     await skipTo(env, '2046-06-01T00:00:00Z');
-    const fx = await createReminderFixture(db, { contact: { fields: { birthday: '--06-10' } }, rule: { sendTime: '09:00' } });
+    const fx = await createReminderFixture(db, {
+      contact: { fields: { birthday: '--06-10' } },
+      rule: { sendTime: '09:00' },
+    });
     const { ports, sent } = timedPorts(env);
     const real = reminderActivities(db, ports);
     let calls = 0;
@@ -348,20 +487,33 @@ describe('outages, failures and restarts', () => {
       const handle = await startReminder(env, fx, taskQueue);
       await sleepingState(handle);
       // The retry waits 1 s (initialInterval), in real time: the clock is locked outside skips.
-      expect(await skipToOccurrence(env, handle, { sendAt: '2046-06-10T09:00:00.000Z', occurrenceDate: '2046-06-10' })).toMatchObject({
+      expect(
+        await skipToOccurrence(env, handle, { sendAt: '2046-06-10T09:00:00.000Z', occurrenceDate: '2046-06-10' }),
+      ).toMatchObject({
         lastOutcome: { status: 'sent' },
       });
     });
     expect(calls).toBe(2);
     expect(sent).toHaveLength(1);
     expectSentAt(sent[0], '2046-06-10T09:00:00.000Z');
-    expect(await ledgerOf(fx)).toEqual([{ occurrenceDate: '2046-06-10', scheduledFor: '2046-06-10T09:00:00.000Z', status: 'sent', reason: null, channel: 'sms' }]);
+    expect(await ledgerOf(fx)).toEqual([
+      {
+        occurrenceDate: '2046-06-10',
+        scheduledFor: '2046-06-10T09:00:00.000Z',
+        status: 'sent',
+        reason: null,
+        channel: 'sms',
+      },
+    ]);
     expect(await db.activityEntry.count({ where: { contactId: fx.contactId } })).toBe(1);
   });
 
   test('dispatch failing once after the provider accepted and the ledger was written: the retry does not send again', async () => {
     await skipTo(env, '2046-06-11T00:00:00Z');
-    const fx = await createReminderFixture(db, { contact: { fields: { birthday: '--06-20' } }, rule: { sendTime: '09:00' } });
+    const fx = await createReminderFixture(db, {
+      contact: { fields: { birthday: '--06-20' } },
+      rule: { sendTime: '09:00' },
+    });
     const { ports, sent } = timedPorts(env);
     const real = reminderActivities(db, ports);
     let calls = 0;
@@ -383,18 +535,31 @@ describe('outages, failures and restarts', () => {
       await waitFor(() => calls >= 1);
       // Skip the 5 s retry backoff of dispatch.
       await env.sleep(10_000);
-      expect(await nextRunState(handle, runId)).toMatchObject({ lastOutcome: { status: 'sent', channel: 'sms', occurrenceDate: '2046-06-20' } });
+      expect(await nextRunState(handle, runId)).toMatchObject({
+        lastOutcome: { status: 'sent', channel: 'sms', occurrenceDate: '2046-06-20' },
+      });
     });
     expect(calls).toBe(2);
     expect(sent).toHaveLength(1);
     expectSentAt(sent[0], '2046-06-20T09:00:00.000Z');
-    expect(await ledgerOf(fx)).toEqual([{ occurrenceDate: '2046-06-20', scheduledFor: '2046-06-20T09:00:00.000Z', status: 'sent', reason: null, channel: 'sms' }]);
+    expect(await ledgerOf(fx)).toEqual([
+      {
+        occurrenceDate: '2046-06-20',
+        scheduledFor: '2046-06-20T09:00:00.000Z',
+        status: 'sent',
+        reason: null,
+        channel: 'sms',
+      },
+    ]);
     expect(await db.activityEntry.count({ where: { contactId: fx.contactId } })).toBe(1);
   });
 
   test('the ledger write after the provider accepted fails: no second send, the ledger records the uncertainty', async () => {
     await skipTo(env, '2046-06-21T00:00:00Z');
-    const fx = await createReminderFixture(db, { contact: { fields: { birthday: '--06-30' } }, rule: { sendTime: '09:00' } });
+    const fx = await createReminderFixture(db, {
+      contact: { fields: { birthday: '--06-30' } },
+      rule: { sendTime: '09:00' },
+    });
     const { ports, sent } = timedPorts(env);
     // The database "goes away" right after the provider call: the first write of the answer fails.
     let failed = 0;
@@ -402,7 +567,8 @@ describe('outages, failures and restarts', () => {
       get(target, prop, receiver) {
         if (prop !== 'update') return Reflect.get(target, prop, receiver);
         return (args: Parameters<typeof db.notification.update>[0]) => {
-          if (args.data.status === 'sent' && ++failed === 1) return Promise.reject(new Error('simulated: connection lost after the send'));
+          if (args.data.status === 'sent' && ++failed === 1)
+            return Promise.reject(new Error('simulated: connection lost after the send'));
           return target.update(args);
         };
       },
@@ -427,7 +593,13 @@ describe('outages, failures and restarts', () => {
     expect(sent).toHaveLength(1);
     expectSentAt(sent[0], '2046-06-30T09:00:00.000Z');
     expect(await ledgerOf(fx)).toEqual([
-      { occurrenceDate: '2046-06-30', scheduledFor: '2046-06-30T09:00:00.000Z', status: 'failed', reason: 'interrupted-during-dispatch', channel: null },
+      {
+        occurrenceDate: '2046-06-30',
+        scheduledFor: '2046-06-30T09:00:00.000Z',
+        status: 'failed',
+        reason: 'interrupted-during-dispatch',
+        channel: null,
+      },
     ]);
     const feed = await db.activityEntry.findMany({ where: { contactId: fx.contactId } });
     expect(feed.map((e) => e.text)).toEqual(['Reminder for 2046-06-30 failed: interrupted-during-dispatch']);
@@ -435,10 +607,15 @@ describe('outages, failures and restarts', () => {
 
   test('a worker restarted mid-sleep still sends at the planned instant, once', async () => {
     await skipTo(env, '2046-07-01T00:00:00Z');
-    const fx = await createReminderFixture(db, { contact: { fields: { birthday: '--07-20' } }, rule: { sendTime: '09:00' } });
+    const fx = await createReminderFixture(db, {
+      contact: { fields: { birthday: '--07-20' } },
+      rule: { sendTime: '09:00' },
+    });
     const { ports, sent } = timedPorts(env);
     const taskQueue = uniqueTaskQueue();
-    const workerA = await createReminderWorker(env, bundle, taskQueue, reminderActivities(db, ports), { maxCachedWorkflows: 0 });
+    const workerA = await createReminderWorker(env, bundle, taskQueue, reminderActivities(db, ports), {
+      maxCachedWorkflows: 0,
+    });
     const handle = await workerA.runUntil(async () => {
       const h = await startReminder(env, fx, taskQueue);
       expect(await sleepingState(h)).toMatchObject({ nextSendAt: '2046-07-20T09:00:00.000Z' });
@@ -448,7 +625,9 @@ describe('outages, failures and restarts', () => {
     const workerB = await createReminderWorker(env, bundle, taskQueue, reminderActivities(db, ports));
     await workerB.runUntil(async () => {
       expect(await sleepingState(handle)).toMatchObject({ nextSendAt: '2046-07-20T09:00:00.000Z' });
-      expect(await skipToOccurrence(env, handle, { sendAt: '2046-07-20T09:00:00.000Z', occurrenceDate: '2046-07-20' })).toMatchObject({
+      expect(
+        await skipToOccurrence(env, handle, { sendAt: '2046-07-20T09:00:00.000Z', occurrenceDate: '2046-07-20' }),
+      ).toMatchObject({
         lastOutcome: { status: 'sent' },
         nextSendAt: '2047-07-20T09:00:00.000Z',
       });
@@ -461,12 +640,25 @@ describe('outages, failures and restarts', () => {
 
 describe('try the last chat first', () => {
   async function chatFixture(birthday: string, lastInboundAt: string) {
-    const fx = await createReminderFixture(db, { contact: { fields: { birthday } }, rule: { sendTime: '09:00', tryLastChatFirst: true } });
+    const fx = await createReminderFixture(db, {
+      contact: { fields: { birthday } },
+      rule: { sendTime: '09:00', tryLastChatFirst: true },
+    });
     const chat = await db.chat.create({
-      data: { companyId: fx.companyId, contactId: fx.contactId, channel: 'whatsapp', address: '+15005550006', lastInboundAt: new Date(lastInboundAt) },
+      data: {
+        companyId: fx.companyId,
+        contactId: fx.contactId,
+        channel: 'whatsapp',
+        address: '+15005550006',
+        lastInboundAt: new Date(lastInboundAt),
+      },
     });
     const orders = await Promise.all(
-      (['open', 'open', 'closed'] as const).map((status, i) => db.workOrder.create({ data: { companyId: fx.companyId, contactId: fx.contactId, title: `Order ${i}`, status } })),
+      (['open', 'open', 'closed'] as const).map((status, i) =>
+        db.workOrder.create({
+          data: { companyId: fx.companyId, contactId: fx.contactId, title: `Order ${i}`, status },
+        }),
+      ),
     );
     return { fx, chat, orders };
   }
@@ -489,16 +681,31 @@ describe('try the last chat first', () => {
     const { sent, state } = await runToSend(fx, '2046-08-10T09:00:00.000Z');
 
     expect(state.lastOutcome).toMatchObject({ status: 'sent', channel: 'whatsapp' });
-    expect(sent.map(({ via, to, body }) => ({ via, to, body }))).toEqual([{ via: 'whatsapp', to: '+15005550006', body: 'Birthday of Ada Lovelace on 2046-08-10' }]);
-    expectSentAt(sent[0], '2046-08-10T09:00:00.000Z');
-    expect(await ledgerOf(fx)).toEqual([{ occurrenceDate: '2046-08-10', scheduledFor: '2046-08-10T09:00:00.000Z', status: 'sent', reason: null, channel: 'whatsapp' }]);
-    const messages = await db.chatMessage.findMany({ where: { chatId: chat.id } });
-    expect(messages.map((m) => ({ direction: m.direction, text: m.text, providerMessageId: m.providerMessageId }))).toEqual([
-      { direction: 'outbound', text: 'Birthday of Ada Lovelace on 2046-08-10', providerMessageId: 'fake-1' },
+    expect(sent.map(({ via, to, body }) => ({ via, to, body }))).toEqual([
+      { via: 'whatsapp', to: '+15005550006', body: 'Birthday of Ada Lovelace on 2046-08-10' },
     ]);
+    expectSentAt(sent[0], '2046-08-10T09:00:00.000Z');
+    expect(await ledgerOf(fx)).toEqual([
+      {
+        occurrenceDate: '2046-08-10',
+        scheduledFor: '2046-08-10T09:00:00.000Z',
+        status: 'sent',
+        reason: null,
+        channel: 'whatsapp',
+      },
+    ]);
+    const messages = await db.chatMessage.findMany({ where: { chatId: chat.id } });
+    expect(
+      messages.map((m) => ({ direction: m.direction, text: m.text, providerMessageId: m.providerMessageId })),
+    ).toEqual([{ direction: 'outbound', text: 'Birthday of Ada Lovelace on 2046-08-10', providerMessageId: 'fake-1' }]);
     const contactFeed = await db.activityEntry.findMany({ where: { contactId: fx.contactId } });
     expect(contactFeed.map((e) => ({ kind: e.kind, channel: e.channel, chatId: e.chatId, text: e.text }))).toEqual([
-      { kind: 'notification.sent', channel: 'whatsapp', chatId: chat.id, text: 'Reminder for 2046-08-10 sent via whatsapp: Birthday of Ada Lovelace on 2046-08-10' },
+      {
+        kind: 'notification.sent',
+        channel: 'whatsapp',
+        chatId: chat.id,
+        text: 'Reminder for 2046-08-10 sent via whatsapp: Birthday of Ada Lovelace on 2046-08-10',
+      },
     ]);
     const orderFeed = await db.activityEntry.findMany({ where: { workOrderId: { in: orders.map((o) => o.id) } } });
     expect(orderFeed.map((e) => e.workOrderId).sort()).toEqual([orders[0]!.id, orders[1]!.id].sort());
@@ -513,10 +720,20 @@ describe('try the last chat first', () => {
     expect(state.lastOutcome).toMatchObject({ status: 'sent', channel: 'sms' });
     expect(sent.map((m) => m.via)).toEqual(['sms']);
     expectSentAt(sent[0], '2046-08-20T09:00:00.000Z');
-    expect(await ledgerOf(fx)).toEqual([{ occurrenceDate: '2046-08-20', scheduledFor: '2046-08-20T09:00:00.000Z', status: 'sent', reason: null, channel: 'sms' }]);
+    expect(await ledgerOf(fx)).toEqual([
+      {
+        occurrenceDate: '2046-08-20',
+        scheduledFor: '2046-08-20T09:00:00.000Z',
+        status: 'sent',
+        reason: null,
+        channel: 'sms',
+      },
+    ]);
     expect(await db.chatMessage.count({ where: { chatId: chat.id } })).toBe(0);
     const contactFeed = await db.activityEntry.findMany({ where: { contactId: fx.contactId } });
-    expect(contactFeed.map((e) => e.text)).toEqual(['Reminder for 2046-08-20 sent via sms (chat not used: no-open-chat): Birthday of Ada Lovelace on 2046-08-20']);
+    expect(contactFeed.map((e) => e.text)).toEqual([
+      'Reminder for 2046-08-20 sent via sms (chat not used: no-open-chat): Birthday of Ada Lovelace on 2046-08-20',
+    ]);
     expect(await db.activityEntry.count({ where: { workOrderId: { in: orders.map((o) => o.id) } } })).toBe(0);
   });
 });
@@ -527,7 +744,10 @@ describe('history size', () => {
 
   test(`each occurrence runs in a fresh run (continue-as-new) of fewer than ${MAX_EVENTS_PER_RUN} history events`, async () => {
     await skipTo(env, '2046-09-01T00:00:00Z');
-    const fx = await createReminderFixture(db, { contact: { fields: { birthday: '--09-15' } }, rule: { sendTime: '09:00' } });
+    const fx = await createReminderFixture(db, {
+      contact: { fields: { birthday: '--09-15' } },
+      rule: { sendTime: '09:00' },
+    });
     const { ports, sent } = timedPorts(env);
     const taskQueue = uniqueTaskQueue();
     const worker = await createReminderWorker(env, bundle, taskQueue, reminderActivities(db, ports));

@@ -5,9 +5,10 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createReminderActivities } from '../../src/activities';
 import { createCompanyWithAdmin } from '../../src/companies/bootstrap';
-import { reminderWorkflowId } from '../../src/reminders/ids';
-import type { ReminderState } from '../../src/reminders/types';
-import { reminderStateQuery, reminderWorkflow } from '../../src/workflows';
+import { reminderWorkflowId } from '../../src/shared/ids';
+import type { ReminderState } from '../../src/shared/reminder-contract';
+import { reminderStateQuery } from '../../src/shared/reminder-contract';
+import { reminderWorkflow } from '../../src/workflows';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { recordingPorts } from '../support/fake-ports';
 import { bundleWorkflows, createTimeSkippingEnv } from '../support/temporal';
@@ -29,12 +30,25 @@ async function birthdayRule(options: { timeZone: string; daysInAdvance: number; 
   const { company } = await createCompanyWithAdmin(db, { name: `Co ${Math.random()}`, timeZone: options.timeZone });
   const field = await db.contactField.findFirstOrThrow({ where: { companyId: company.id, key: 'birthday' } });
   const contact = await db.contact.create({
-    data: { companyId: company.id, kind: 'person', name: 'Ada Lovelace', phone: '+15005550006', smsConsent: true, fields: { birthday: options.birthday } },
+    data: {
+      companyId: company.id,
+      kind: 'person',
+      name: 'Ada Lovelace',
+      phone: '+15005550006',
+      smsConsent: true,
+      fields: { birthday: options.birthday },
+    },
   });
   const rule = await db.notificationRule.create({
     data: {
-      companyId: company.id, name: 'Birthday greetings', kind: 'person', eventFieldId: field.id, channel: 'sms',
-      sendTime: options.sendTime, daysInAdvance: options.daysInAdvance, bodyTemplate: 'Happy birthday soon, {{contactName}}! ({{eventDate}})',
+      companyId: company.id,
+      name: 'Birthday greetings',
+      kind: 'person',
+      eventFieldId: field.id,
+      channel: 'sms',
+      sendTime: options.sendTime,
+      daysInAdvance: options.daysInAdvance,
+      bodyTemplate: 'Happy birthday soon, {{contactName}}! ({{eventDate}})',
     },
   });
   return { company, contact, rule };
@@ -49,7 +63,12 @@ test('a yearly birthday reminder sleeps over a year of simulated time and sends 
   const now = new Date(startedAt);
   const birthdayMonth = ((now.getUTCMonth() + 11) % 12) + 1;
   const birthday = `--${String(birthdayMonth).padStart(2, '0')}-15`;
-  const { company, contact, rule } = await birthdayRule({ timeZone: 'Europe/Berlin', daysInAdvance: 3, sendTime: '09:00', birthday });
+  const { company, contact, rule } = await birthdayRule({
+    timeZone: 'Europe/Berlin',
+    daysInAdvance: 3,
+    sendTime: '09:00',
+    birthday,
+  });
 
   const worker = await Worker.create({
     connection: env.nativeConnection,
@@ -85,7 +104,10 @@ test('a yearly birthday reminder sleeps over a year of simulated time and sends 
   expect(feed).toHaveLength(2);
 });
 
-async function queryWhen(handle: WorkflowHandle<typeof reminderWorkflow>, accept: (state: ReminderState) => boolean): Promise<ReminderState> {
+async function queryWhen(
+  handle: WorkflowHandle<typeof reminderWorkflow>,
+  accept: (state: ReminderState) => boolean,
+): Promise<ReminderState> {
   let state = await handle.query(reminderStateQuery);
   const deadline = Date.now() + 20_000;
   while (!accept(state)) {
@@ -107,14 +129,33 @@ async function waitFor(predicate: () => boolean, timeoutMs = 20_000): Promise<vo
 test('a dispatch that keeps failing is recorded as failed and the reminder goes on to next year', async () => {
   const { db } = testDb;
   let attempts = 0;
-  const ports = { sms: { sendSms: async () => { attempts++; throw new Error('provider SDK exploded'); } } };
+  const ports = {
+    sms: {
+      sendSms: async () => {
+        attempts++;
+        throw new Error('provider SDK exploded');
+      },
+    },
+  };
   const now = new Date(await env.currentTimeMs());
   const month = String(((now.getUTCMonth() + 2) % 12) + 1).padStart(2, '0');
-  const { company, contact, rule } = await birthdayRule({ timeZone: 'UTC', daysInAdvance: 0, sendTime: '10:00', birthday: `--${month}-01` });
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'reminders-fail', workflowBundle: bundle, activities: createReminderActivities({ db, ports }) });
+  const { company, contact, rule } = await birthdayRule({
+    timeZone: 'UTC',
+    daysInAdvance: 0,
+    sendTime: '10:00',
+    birthday: `--${month}-01`,
+  });
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: 'reminders-fail',
+    workflowBundle: bundle,
+    activities: createReminderActivities({ db, ports }),
+  });
   await worker.runUntil(async () => {
     const handle = await env.client.workflow.start(reminderWorkflow, {
-      taskQueue: 'reminders-fail', workflowId: `fail-${contact.id}`, args: [{ companyId: company.id, ruleId: rule.id, contactId: contact.id }],
+      taskQueue: 'reminders-fail',
+      workflowId: `fail-${contact.id}`,
+      args: [{ companyId: company.id, ruleId: rule.id, contactId: contact.id }],
     });
     const first = await queryWhen(handle, (s) => s.phase === 'sleeping');
     await env.sleep(Date.parse(first.nextSendAt!) - (await env.currentTimeMs()) + 60_000);

@@ -8,7 +8,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createReminderActivities } from '../../src/activities';
 import { createCompanyWithAdmin } from '../../src/companies/bootstrap';
-import { reminderStateQuery, reminderWorkflow } from '../../src/workflows';
+import { reminderStateQuery } from '../../src/shared/reminder-contract';
+import { reminderWorkflow } from '../../src/workflows';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { recordingPorts } from '../support/fake-ports';
 import { bundleWorkflows, createTimeSkippingEnv } from '../support/temporal';
@@ -31,13 +32,40 @@ test('a fresh reminder history (plan, sleep, signal, send, continue-as-new) repl
   const { sent, ports } = recordingPorts();
   const { company } = await createCompanyWithAdmin(db, { name: 'Replay Co', timeZone: 'Europe/Vienna' });
   const field = await db.contactField.findFirstOrThrow({ where: { companyId: company.id, key: 'birthday' } });
-  const contact = await db.contact.create({ data: { companyId: company.id, kind: 'person', name: 'Replay', phone: '+15550009999', smsConsent: true, fields: { birthday: '--03-15' } } });
-  const rule = await db.notificationRule.create({
-    data: { companyId: company.id, name: 'Replay rule', kind: 'person', eventFieldId: field.id, channel: 'sms', sendTime: '08:00', daysInAdvance: 1, bodyTemplate: 'Hi {{contactName}}' },
+  const contact = await db.contact.create({
+    data: {
+      companyId: company.id,
+      kind: 'person',
+      name: 'Replay',
+      phone: '+15550009999',
+      smsConsent: true,
+      fields: { birthday: '--03-15' },
+    },
   });
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'replay', workflowBundle: bundle, activities: createReminderActivities({ db, ports }) });
+  const rule = await db.notificationRule.create({
+    data: {
+      companyId: company.id,
+      name: 'Replay rule',
+      kind: 'person',
+      eventFieldId: field.id,
+      channel: 'sms',
+      sendTime: '08:00',
+      daysInAdvance: 1,
+      bodyTemplate: 'Hi {{contactName}}',
+    },
+  });
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: 'replay',
+    workflowBundle: bundle,
+    activities: createReminderActivities({ db, ports }),
+  });
   const history = await worker.runUntil(async () => {
-    const handle = await env.client.workflow.start(reminderWorkflow, { taskQueue: 'replay', workflowId: `replay-${contact.id}`, args: [{ companyId: company.id, ruleId: rule.id, contactId: contact.id }] });
+    const handle = await env.client.workflow.start(reminderWorkflow, {
+      taskQueue: 'replay',
+      workflowId: `replay-${contact.id}`,
+      args: [{ companyId: company.id, ruleId: rule.id, contactId: contact.id }],
+    });
     const firstRunId = handle.firstExecutionRunId;
     let state = await handle.query(reminderStateQuery);
     while (state.phase !== 'sleeping') state = await handle.query(reminderStateQuery);
@@ -49,7 +77,11 @@ test('a fresh reminder history (plan, sleep, signal, send, continue-as-new) repl
   });
   await Worker.runReplayHistory({ workflowBundle: bundle }, history);
   // Stored as protobuf binary (what the server returns), decoded with the SDK's own proto types.
-  if (process.env.RECORD_HISTORIES === '1') writeFileSync(path.join(FIXTURES, 'reminder-one-occurrence.history.pb'), temporal.api.history.v1.History.encode(history).finish());
+  if (process.env.RECORD_HISTORIES === '1')
+    writeFileSync(
+      path.join(FIXTURES, 'reminder-one-occurrence.history.pb'),
+      temporal.api.history.v1.History.encode(history).finish(),
+    );
 });
 
 test('every recorded history replays on the current code', async () => {

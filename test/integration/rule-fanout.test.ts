@@ -5,11 +5,11 @@ import { Worker } from '@temporalio/worker';
 import { createReminderActivities } from '../../src/activities';
 import { createApp } from '../../src/api/app';
 import { createCompanyWithAdmin } from '../../src/companies/bootstrap';
-import { silentLogger } from '../../src/logger';
-import { createTemporalScheduler } from '../../src/temporal/reminder-scheduler';
-import { reminderStateQuery } from '../../src/workflows';
-import { reminderWorkflowId } from '../../src/reminders/ids';
-import type { ReminderState } from '../../src/reminders/types';
+import { silentLogger } from '../../src/runtime/logger';
+import { createTemporalScheduler } from '../../src/scheduling/temporal-scheduler';
+import { reminderStateQuery } from '../../src/shared/reminder-contract';
+import { reminderWorkflowId } from '../../src/shared/ids';
+import type { ReminderState } from '../../src/shared/reminder-contract';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { recordingPorts } from '../support/fake-ports';
 import { bundleWorkflows, createDevServerEnv } from '../support/temporal';
@@ -31,7 +31,11 @@ beforeAll(async () => {
     connection: env.nativeConnection,
     taskQueue: TASK_QUEUE,
     workflowBundle: bundle,
-    activities: createReminderActivities({ db: testDb.db, ports: recordingPorts().ports, temporal: { client: env.client, taskQueue: TASK_QUEUE } }),
+    activities: createReminderActivities({
+      db: testDb.db,
+      ports: recordingPorts().ports,
+      temporal: { client: env.client, taskQueue: TASK_QUEUE },
+    }),
   });
   running = worker.run();
 }, 120_000);
@@ -61,33 +65,51 @@ test(`creating a rule over ${CONTACTS} contacts answers at once; every reminder 
   const birthday = await db.contactField.findFirstOrThrow({ where: { companyId: company.id, key: 'birthday' } });
   await db.contact.createMany({
     data: Array.from({ length: CONTACTS }, (_, i) => ({
-      companyId: company.id, kind: 'person' as const, name: `Client ${i}`, smsConsent: true, phone: `+1555${String(i).padStart(7, '0')}`,
+      companyId: company.id,
+      kind: 'person' as const,
+      name: `Client ${i}`,
+      smsConsent: true,
+      phone: `+1555${String(i).padStart(7, '0')}`,
       fields: { birthday: `--${String((i % 12) + 1).padStart(2, '0')}-${String((i % 28) + 1).padStart(2, '0')}` },
     })),
   });
   // Contacts that must not get a reminder: an employee and a client without the date.
-  await db.contact.createMany({ data: [
-    { companyId: company.id, kind: 'person', role: 'employee', name: 'Staff', fields: { birthday: '--01-01' } },
-    { companyId: company.id, kind: 'person', name: 'No date' },
-  ] });
+  await db.contact.createMany({
+    data: [
+      { companyId: company.id, kind: 'person', role: 'employee', name: 'Staff', fields: { birthday: '--01-01' } },
+      { companyId: company.id, kind: 'person', name: 'No date' },
+    ],
+  });
 
   const app = createApp({
-    db, logger: silentLogger,
+    db,
+    logger: silentLogger,
     scheduler: createTemporalScheduler({ db, client: env.client, taskQueue: TASK_QUEUE }),
     health: { database: async () => undefined, temporal: async () => undefined },
   });
-  const api = (method: 'get' | 'post' | 'delete', path: string) => request(app)[method](path).set('Authorization', `Bearer ${apiKey}`);
+  const api = (method: 'get' | 'post' | 'delete', path: string) =>
+    request(app)[method](path).set('Authorization', `Bearer ${apiKey}`);
 
   const started = Date.now();
   const created = await api('post', '/v1/notification-rules').send({
-    name: 'Birthdays', kind: 'person', eventFieldId: birthday.id, channel: 'sms', sendTime: '09:30', daysInAdvance: 1, bodyTemplate: 'Hi {{contactName}}',
+    name: 'Birthdays',
+    kind: 'person',
+    eventFieldId: birthday.id,
+    channel: 'sms',
+    sendTime: '09:30',
+    daysInAdvance: 1,
+    bodyTemplate: 'Hi {{contactName}}',
   });
   const answeredInMs = Date.now() - started;
   expect(created.status).toBe(201);
   expect(answeredInMs).toBeLessThan(5_000);
   const ruleId: string = created.body.id;
 
-  await eventually(async () => (await countRunning(`RuleId = "${ruleId}"`)) === CONTACTS, 240_000, `${CONTACTS} running reminders`);
+  await eventually(
+    async () => (await countRunning(`RuleId = "${ruleId}"`)) === CONTACTS,
+    240_000,
+    `${CONTACTS} running reminders`,
+  );
   const progress = await api('get', `/v1/notification-rules/${ruleId}`);
   expect(progress.body.reminders).toEqual({ started: CONTACTS, total: CONTACTS });
   expect(await countRunning(`CompanyId = "${company.id}"`)).toBe(CONTACTS);
@@ -97,11 +119,22 @@ test(`creating a rule over ${CONTACTS} contacts answers at once; every reminder 
   const schedule = await api('get', `/v1/notification-rules/${ruleId}/schedule?contactId=${someone.id}&count=1`);
   // The worker may still be busy with the 2000 first plans; a query waits for a free slot.
   let state: ReminderState | undefined;
-  await eventually(async () => {
-    state = await env.client.workflow.getHandle(reminderWorkflowId(ruleId, someone.id)).query(reminderStateQuery).catch(() => undefined);
-    return state?.phase === 'sleeping';
-  }, 120_000, 'the reminder to answer its state query');
-  expect(schedule.body.items[0]).toEqual({ occurrenceDate: state!.occurrenceDate, sendAt: state!.nextSendAt, sendAtLocal: state!.nextSendAtLocal });
+  await eventually(
+    async () => {
+      state = await env.client.workflow
+        .getHandle(reminderWorkflowId(ruleId, someone.id))
+        .query(reminderStateQuery)
+        .catch(() => undefined);
+      return state?.phase === 'sleeping';
+    },
+    120_000,
+    'the reminder to answer its state query',
+  );
+  expect(schedule.body.items[0]).toEqual({
+    occurrenceDate: state!.occurrenceDate,
+    sendAt: state!.nextSendAt,
+    sendAtLocal: state!.nextSendAtLocal,
+  });
 
   expect((await api('delete', `/v1/notification-rules/${ruleId}`)).status).toBe(204);
   await eventually(async () => (await countRunning(`RuleId = "${ruleId}"`)) === 0, 240_000, 'all reminders to end');

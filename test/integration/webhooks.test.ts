@@ -8,7 +8,7 @@ import { errorHandler, notFoundHandler } from '../../src/api/errors';
 import { webhooksRouter, type WebhooksDeps } from '../../src/api/webhooks';
 import { createCompanyWithAdmin } from '../../src/companies/bootstrap';
 import type { Db } from '../../src/db/client';
-import { silentLogger } from '../../src/logger';
+import { silentLogger } from '../../src/runtime/logger';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 const PUBLIC_BASE_URL = 'https://reminders.example.com';
@@ -57,17 +57,40 @@ async function newCompany() {
   return company;
 }
 
-async function newContact(companyId: string, data: { phone?: string; email?: string; smsConsent?: boolean; emailConsent?: boolean } = {}) {
+async function newContact(
+  companyId: string,
+  data: { phone?: string; email?: string; smsConsent?: boolean; emailConsent?: boolean } = {},
+) {
   return db.contact.create({ data: { companyId, kind: 'person', name: 'Ada Client', ...data } });
 }
 
-async function newNotification(companyId: string, contactId: string, data: { status: string; channel: string; providerMessageId?: string }) {
+async function newNotification(
+  companyId: string,
+  contactId: string,
+  data: { status: string; channel: string; providerMessageId?: string },
+) {
   const field = await db.contactField.findFirstOrThrow({ where: { companyId, key: 'birthday' } });
   const rule = await db.notificationRule.create({
-    data: { companyId, name: 'Birthday', kind: 'person', eventFieldId: field.id, channel: data.channel === 'email' ? 'email' : 'sms', sendTime: '09:00', bodyTemplate: 'Hi' },
+    data: {
+      companyId,
+      name: 'Birthday',
+      kind: 'person',
+      eventFieldId: field.id,
+      channel: data.channel === 'email' ? 'email' : 'sms',
+      sendTime: '09:00',
+      bodyTemplate: 'Hi',
+    },
   });
   return db.notification.create({
-    data: { companyId, ruleId: rule.id, contactId, occurrenceDate: '2030-05-01', scheduledFor: new Date('2030-05-01T09:00:00Z'), sender: 'gateway', ...data },
+    data: {
+      companyId,
+      ruleId: rule.id,
+      contactId,
+      occurrenceDate: '2030-05-01',
+      scheduledFor: new Date('2030-05-01T09:00:00Z'),
+      sender: 'gateway',
+      ...data,
+    },
   });
 }
 
@@ -95,13 +118,26 @@ function twilioSignature(url: string, params: Record<string, string>, token = TW
   return createHmac('sha1', token).update(Buffer.from(data, 'utf-8')).digest('base64');
 }
 
-function twilioPost(path: string, params: Record<string, string>, signature: string | null = twilioSignature(PUBLIC_BASE_URL + path, params), app = appWith()) {
+function twilioPost(
+  path: string,
+  params: Record<string, string>,
+  signature: string | null = twilioSignature(PUBLIC_BASE_URL + path, params),
+  app = appWith(),
+) {
   const req = request(app).post(path).type('form').send(params);
   return signature === null ? req : req.set('X-Twilio-Signature', signature);
 }
 
 function inbound(from: string, body: string, extra: Record<string, string> = {}) {
-  return { MessageSid: `SM${randomUUID().replace(/-/g, '')}`, AccountSid: 'AC00000000000000000000000000000000', From: from, To: '+15550000000', Body: body, NumMedia: '0', ...extra };
+  return {
+    MessageSid: `SM${randomUUID().replace(/-/g, '')}`,
+    AccountSid: 'AC00000000000000000000000000000000',
+    From: from,
+    To: '+15550000000',
+    Body: body,
+    NumMedia: '0',
+    ...extra,
+  };
 }
 
 function expectEmptyTwiml(res: request.Response) {
@@ -124,7 +160,10 @@ describe('Twilio inbound', () => {
     expect((await db.contact.findUniqueOrThrow({ where: { id: other.id } })).smsConsent).toBe(true);
     const withdrawn = await db.activityEntry.findMany({ where: { contactId: { in: [ca.id, cb.id] } } });
     expect(withdrawn.map((e) => [e.contactId, e.kind, e.channel]).sort()).toEqual(
-      [[ca.id, 'consent.sms.withdrawn', 'sms'], [cb.id, 'consent.sms.withdrawn', 'sms']].sort(),
+      [
+        [ca.id, 'consent.sms.withdrawn', 'sms'],
+        [cb.id, 'consent.sms.withdrawn', 'sms'],
+      ].sort(),
     );
 
     // A second STOP changes nothing and writes no second entry.
@@ -137,13 +176,16 @@ describe('Twilio inbound', () => {
     expect(await db.activityEntry.count({ where: { contactId: ca.id, kind: 'consent.sms.given' } })).toBe(1);
   });
 
-  test.each(['STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'stop.'])('"%s" is an opt-out keyword', async (word) => {
-    const phone = newPhone();
-    const company = await newCompany();
-    const contact = await newContact(company.id, { phone, smsConsent: true });
-    expectEmptyTwiml(await twilioPost('/webhooks/twilio/inbound', inbound(phone, word)));
-    expect((await db.contact.findUniqueOrThrow({ where: { id: contact.id } })).smsConsent).toBe(false);
-  });
+  test.each(['STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'stop.'])(
+    '"%s" is an opt-out keyword',
+    async (word) => {
+      const phone = newPhone();
+      const company = await newCompany();
+      const contact = await newContact(company.id, { phone, smsConsent: true });
+      expectEmptyTwiml(await twilioPost('/webhooks/twilio/inbound', inbound(phone, word)));
+      expect((await db.contact.findUniqueOrThrow({ where: { id: contact.id } })).smsConsent).toBe(false);
+    },
+  );
 
   test.each(['UNSTOP', 'yes'])('"%s" is an opt-in keyword', async (word) => {
     const phone = newPhone();
@@ -167,7 +209,9 @@ describe('Twilio inbound', () => {
     const contact = await newContact(company.id, { phone, smsConsent: true });
     expectEmptyTwiml(await twilioPost('/webhooks/twilio/inbound', inbound(phone, 'ARRET', { OptOutType: 'STOP' })));
     expect((await db.contact.findUniqueOrThrow({ where: { id: contact.id } })).smsConsent).toBe(false);
-    expectEmptyTwiml(await twilioPost('/webhooks/twilio/inbound', inbound(phone, 'REPRENDRE', { OptOutType: 'START' })));
+    expectEmptyTwiml(
+      await twilioPost('/webhooks/twilio/inbound', inbound(phone, 'REPRENDRE', { OptOutType: 'START' })),
+    );
     expect((await db.contact.findUniqueOrThrow({ where: { id: contact.id } })).smsConsent).toBe(true);
     // HELP is neither.
     expectEmptyTwiml(await twilioPost('/webhooks/twilio/inbound', inbound(phone, 'INFO', { OptOutType: 'HELP' })));
@@ -178,7 +222,15 @@ describe('Twilio inbound', () => {
     const phone = newPhone();
     const company = await newCompany();
     const contact = await newContact(company.id, { phone, smsConsent: true });
-    const chat = await db.chat.create({ data: { companyId: company.id, contactId: contact.id, channel: 'whatsapp', address: phone, lastInboundAt: new Date('2020-01-01T00:00:00Z') } });
+    const chat = await db.chat.create({
+      data: {
+        companyId: company.id,
+        contactId: contact.id,
+        channel: 'whatsapp',
+        address: phone,
+        lastInboundAt: new Date('2020-01-01T00:00:00Z'),
+      },
+    });
 
     const params = inbound(`whatsapp:${phone}`, 'Hello, see you Tuesday');
     const before = Date.now();
@@ -189,7 +241,13 @@ describe('Twilio inbound', () => {
     expect(after.lastInboundAt!.getTime()).toBeGreaterThanOrEqual(before - 1000);
     expect(after.lastInboundAt!.getTime()).toBeLessThanOrEqual(Date.now());
     const messages = await db.chatMessage.findMany({ where: { chatId: chat.id } });
-    expect(messages).toEqual([expect.objectContaining({ direction: 'inbound', text: 'Hello, see you Tuesday', providerMessageId: params.MessageSid })]);
+    expect(messages).toEqual([
+      expect.objectContaining({
+        direction: 'inbound',
+        text: 'Hello, see you Tuesday',
+        providerMessageId: params.MessageSid,
+      }),
+    ]);
     // An ordinary WhatsApp message is not a consent change.
     expect((await db.contact.findUniqueOrThrow({ where: { id: contact.id } })).smsConsent).toBe(true);
   });
@@ -216,10 +274,18 @@ describe('Twilio inbound', () => {
   test('WhatsApp: a number that is a chat in two companies opens both windows; the text goes only to the chat we wrote to last', async () => {
     const phone = newPhone();
     const [a, b] = [await newCompany(), await newCompany()];
-    const chatA = await db.chat.create({ data: { companyId: a.id, contactId: (await newContact(a.id, { phone })).id, channel: 'whatsapp', address: phone } });
-    const chatB = await db.chat.create({ data: { companyId: b.id, contactId: (await newContact(b.id, { phone })).id, channel: 'whatsapp', address: phone } });
-    await db.chatMessage.create({ data: { chatId: chatA.id, direction: 'outbound', text: 'old', createdAt: new Date('2030-01-01T00:00:00Z') } });
-    await db.chatMessage.create({ data: { chatId: chatB.id, direction: 'outbound', text: 'newer', createdAt: new Date('2030-01-02T00:00:00Z') } });
+    const chatA = await db.chat.create({
+      data: { companyId: a.id, contactId: (await newContact(a.id, { phone })).id, channel: 'whatsapp', address: phone },
+    });
+    const chatB = await db.chat.create({
+      data: { companyId: b.id, contactId: (await newContact(b.id, { phone })).id, channel: 'whatsapp', address: phone },
+    });
+    await db.chatMessage.create({
+      data: { chatId: chatA.id, direction: 'outbound', text: 'old', createdAt: new Date('2030-01-01T00:00:00Z') },
+    });
+    await db.chatMessage.create({
+      data: { chatId: chatB.id, direction: 'outbound', text: 'newer', createdAt: new Date('2030-01-02T00:00:00Z') },
+    });
 
     expectEmptyTwiml(await twilioPost('/webhooks/twilio/inbound', inbound(`whatsapp:${phone}`, 'Thanks!')));
     const chats = await db.chat.findMany({ where: { address: phone } });
@@ -232,16 +298,26 @@ describe('Twilio inbound', () => {
     const phone = newPhone();
     const company = await newCompany();
     const contact = await newContact(company.id, { phone, smsConsent: true });
-    await db.chat.create({ data: { companyId: company.id, contactId: contact.id, channel: 'whatsapp', address: phone } });
+    await db.chat.create({
+      data: { companyId: company.id, contactId: contact.id, channel: 'whatsapp', address: phone },
+    });
     const before = await snapshot();
 
     const stop = inbound(`whatsapp:${phone}`, 'STOP');
     const signedStop = twilioSignature(`${PUBLIC_BASE_URL}/webhooks/twilio/inbound`, stop);
     const refused = [
-      await twilioPost('/webhooks/twilio/inbound', stop, twilioSignature(`${PUBLIC_BASE_URL}/webhooks/twilio/inbound`, stop, 'another-token')),
+      await twilioPost(
+        '/webhooks/twilio/inbound',
+        stop,
+        twilioSignature(`${PUBLIC_BASE_URL}/webhooks/twilio/inbound`, stop, 'another-token'),
+      ),
       await twilioPost('/webhooks/twilio/inbound', stop, null),
       await twilioPost('/webhooks/twilio/inbound', { ...stop, Body: 'STOPALL' }, signedStop), // body changed after signing
-      await twilioPost('/webhooks/twilio/inbound', stop, twilioSignature('https://elsewhere.example.com/webhooks/twilio/inbound', stop)), // signed for another URL
+      await twilioPost(
+        '/webhooks/twilio/inbound',
+        stop,
+        twilioSignature('https://elsewhere.example.com/webhooks/twilio/inbound', stop),
+      ), // signed for another URL
     ];
     for (const res of refused) {
       expect(res.status).toBe(403);
@@ -266,11 +342,22 @@ describe('Twilio status callbacks', () => {
     const company = await newCompany();
     const contact = await newContact(company.id, { phone: newPhone(), smsConsent: true });
     const sid = `SM${randomUUID().replace(/-/g, '')}`;
-    const notification = await newNotification(company.id, contact.id, { status: 'sent', channel, providerMessageId: sid });
+    const notification = await newNotification(company.id, contact.id, {
+      status: 'sent',
+      channel,
+      providerMessageId: sid,
+    });
     return { sid, notification, contact };
   }
   const status = (sid: string, messageStatus: string, extra: Record<string, string> = {}) =>
-    twilioPost('/webhooks/twilio/status', { MessageSid: sid, SmsSid: sid, MessageStatus: messageStatus, SmsStatus: messageStatus, AccountSid: 'AC00000000000000000000000000000000', ...extra });
+    twilioPost('/webhooks/twilio/status', {
+      MessageSid: sid,
+      SmsSid: sid,
+      MessageStatus: messageStatus,
+      SmsStatus: messageStatus,
+      AccountSid: 'AC00000000000000000000000000000000',
+      ...extra,
+    });
   const ledger = async (id: string) => db.notification.findUniqueOrThrow({ where: { id } });
 
   test('in order: queued and sending do not move a sent row back; delivered moves it on', async () => {
@@ -301,18 +388,26 @@ describe('Twilio status callbacks', () => {
     expect((await ledger(notification.id)).status).toBe('delivered');
   });
 
-  test.each(['undelivered', 'failed'])('%s stores the error code and writes one feed entry on the contact', async (outcome) => {
-    const { sid, notification, contact } = await sentNotification();
-    expect((await status(sid, outcome, { ErrorCode: '30003' })).status).toBe(200);
-    expect(await ledger(notification.id)).toMatchObject({ status: outcome, providerErrorCode: '30003' });
-    await status(sid, outcome, { ErrorCode: '30003' }); // Twilio repeating itself
-    await status(sid, 'delivered');
-    expect((await ledger(notification.id)).status).toBe(outcome);
-    const entries = await db.activityEntry.findMany({ where: { contactId: contact.id } });
-    expect(entries).toEqual([
-      expect.objectContaining({ kind: `delivery.${outcome}`, channel: 'sms', companyId: notification.companyId, text: expect.stringContaining('[code 30003]') }),
-    ]);
-  });
+  test.each(['undelivered', 'failed'])(
+    '%s stores the error code and writes one feed entry on the contact',
+    async (outcome) => {
+      const { sid, notification, contact } = await sentNotification();
+      expect((await status(sid, outcome, { ErrorCode: '30003' })).status).toBe(200);
+      expect(await ledger(notification.id)).toMatchObject({ status: outcome, providerErrorCode: '30003' });
+      await status(sid, outcome, { ErrorCode: '30003' }); // Twilio repeating itself
+      await status(sid, 'delivered');
+      expect((await ledger(notification.id)).status).toBe(outcome);
+      const entries = await db.activityEntry.findMany({ where: { contactId: contact.id } });
+      expect(entries).toEqual([
+        expect.objectContaining({
+          kind: `delivery.${outcome}`,
+          channel: 'sms',
+          companyId: notification.companyId,
+          text: expect.stringContaining('[code 30003]'),
+        }),
+      ]);
+    },
+  );
 
   test('an unknown message sid or status is acknowledged and ignored', async () => {
     const { sid } = await sentNotification();
@@ -325,7 +420,11 @@ describe('Twilio status callbacks', () => {
   test('a bad signature is 403 and the ledger is unchanged', async () => {
     const { sid, notification } = await sentNotification();
     const params = { MessageSid: sid, MessageStatus: 'failed', ErrorCode: '30003' };
-    const res = await twilioPost('/webhooks/twilio/status', params, twilioSignature(`${PUBLIC_BASE_URL}/webhooks/twilio/status`, { ...params, MessageStatus: 'delivered' }));
+    const res = await twilioPost(
+      '/webhooks/twilio/status',
+      params,
+      twilioSignature(`${PUBLIC_BASE_URL}/webhooks/twilio/status`, { ...params, MessageStatus: 'delivered' }),
+    );
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe('forbidden');
     expect(await ledger(notification.id)).toMatchObject({ status: 'sent', providerErrorCode: null });
@@ -333,22 +432,32 @@ describe('Twilio status callbacks', () => {
 });
 
 test('without TWILIO_AUTH_TOKEN the Twilio routes are 404 naming the missing variable', async () => {
-  const res = await twilioPost('/webhooks/twilio/inbound', inbound(newPhone(), 'STOP'), null, appWith({ twilioAuthToken: undefined }));
+  const res = await twilioPost(
+    '/webhooks/twilio/inbound',
+    inbound(newPhone(), 'STOP'),
+    null,
+    appWith({ twilioAuthToken: undefined }),
+  );
   expect(res.status).toBe(404);
-  expect(res.body).toEqual({ error: { code: 'not_found', message: 'Twilio webhooks are not configured: set TWILIO_AUTH_TOKEN' } });
+  expect(res.body).toEqual({
+    error: { code: 'not_found', message: 'Twilio webhooks are not configured: set TWILIO_AUTH_TOKEN' },
+  });
 });
 
 // ---------------------------------------------------------------------------------------------
 // Instagram
 
-const hubSignature = (raw: string, secret = INSTAGRAM_APP_SECRET) => `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`;
+const hubSignature = (raw: string, secret = INSTAGRAM_APP_SECRET) =>
+  `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`;
 
 function instagramPost(raw: string, signature: string | null = hubSignature(raw), app = appWith()) {
   const req = request(app).post('/webhooks/instagram').set('Content-Type', 'application/json').send(raw);
   return signature === null ? req : req.set('X-Hub-Signature-256', signature);
 }
 
-function messagingPayload(events: Array<{ sender: string; timestamp: number; text?: string; mid?: string; isEcho?: boolean }>) {
+function messagingPayload(
+  events: Array<{ sender: string; timestamp: number; text?: string; mid?: string; isEcho?: boolean }>,
+) {
   return JSON.stringify({
     object: 'instagram',
     entry: [
@@ -368,7 +477,9 @@ function messagingPayload(events: Array<{ sender: string; timestamp: number; tex
 
 describe('Instagram', () => {
   test('the verification handshake echoes hub.challenge as text/plain for the right token', async () => {
-    const res = await request(appWith()).get('/webhooks/instagram').query({ 'hub.mode': 'subscribe', 'hub.verify_token': INSTAGRAM_VERIFY_TOKEN, 'hub.challenge': '1158201444' });
+    const res = await request(appWith())
+      .get('/webhooks/instagram')
+      .query({ 'hub.mode': 'subscribe', 'hub.verify_token': INSTAGRAM_VERIFY_TOKEN, 'hub.challenge': '1158201444' });
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     expect(res.text).toBe('1158201444');
@@ -388,7 +499,9 @@ describe('Instagram', () => {
     const igsid = `${Date.now()}${phoneCounter++}`;
     const company = await newCompany();
     const contact = await newContact(company.id);
-    const chat = await db.chat.create({ data: { companyId: company.id, contactId: contact.id, channel: 'instagram', address: igsid } });
+    const chat = await db.chat.create({
+      data: { companyId: company.id, contactId: contact.id, channel: 'instagram', address: igsid },
+    });
     const sentAt = Date.now() - 60_000;
 
     const raw = messagingPayload([
@@ -402,7 +515,12 @@ describe('Instagram', () => {
 
     expect((await db.chat.findUniqueOrThrow({ where: { id: chat.id } })).lastInboundAt).toEqual(new Date(sentAt));
     expect(await db.chatMessage.findMany({ where: { chatId: chat.id } })).toEqual([
-      expect.objectContaining({ direction: 'inbound', text: 'Is my order ready?', providerMessageId: 'mid.customer-1', createdAt: new Date(sentAt) }),
+      expect.objectContaining({
+        direction: 'inbound',
+        text: 'Is my order ready?',
+        providerMessageId: 'mid.customer-1',
+        createdAt: new Date(sentAt),
+      }),
     ]);
     expect(await db.chat.count({ where: { address: 'someone-else' } })).toBe(0);
 
@@ -415,7 +533,9 @@ describe('Instagram', () => {
     const igsid = `${Date.now()}${phoneCounter++}`;
     const company = await newCompany();
     const contact = await newContact(company.id);
-    await db.chat.create({ data: { companyId: company.id, contactId: contact.id, channel: 'instagram', address: igsid } });
+    await db.chat.create({
+      data: { companyId: company.id, contactId: contact.id, channel: 'instagram', address: igsid },
+    });
     const raw = messagingPayload([{ sender: igsid, timestamp: Date.now(), text: 'hello' }]);
     const before = await snapshot();
 
@@ -440,11 +560,21 @@ describe('Instagram', () => {
   });
 
   test('without the app secret or verify token the Instagram routes are 404 naming what is missing', async () => {
-    const res = await request(appWith({ instagramAppSecret: undefined })).get('/webhooks/instagram').query({ 'hub.mode': 'subscribe' });
+    const res = await request(appWith({ instagramAppSecret: undefined }))
+      .get('/webhooks/instagram')
+      .query({ 'hub.mode': 'subscribe' });
     expect(res.status).toBe(404);
-    expect(res.body).toEqual({ error: { code: 'not_found', message: 'Instagram webhooks are not configured: set INSTAGRAM_APP_SECRET' } });
-    const both = await instagramPost('{}', null, appWith({ instagramAppSecret: undefined, instagramVerifyToken: undefined }));
-    expect(both.body.error.message).toBe('Instagram webhooks are not configured: set INSTAGRAM_APP_SECRET and INSTAGRAM_VERIFY_TOKEN');
+    expect(res.body).toEqual({
+      error: { code: 'not_found', message: 'Instagram webhooks are not configured: set INSTAGRAM_APP_SECRET' },
+    });
+    const both = await instagramPost(
+      '{}',
+      null,
+      appWith({ instagramAppSecret: undefined, instagramVerifyToken: undefined }),
+    );
+    expect(both.body.error.message).toBe(
+      'Instagram webhooks are not configured: set INSTAGRAM_APP_SECRET and INSTAGRAM_VERIFY_TOKEN',
+    );
   });
 });
 
@@ -478,13 +608,18 @@ describe('unsubscribe link', () => {
   test('the RFC 8058 one-click POST withdraws email consent with one feed entry, however often it is sent', async () => {
     const { contact, notification } = await emailed();
     for (let i = 0; i < 2; i++) {
-      const res = await request(appWith()).post(`/webhooks/unsubscribe/${notification.id}`).type('form').send('List-Unsubscribe=One-Click');
+      const res = await request(appWith())
+        .post(`/webhooks/unsubscribe/${notification.id}`)
+        .type('form')
+        .send('List-Unsubscribe=One-Click');
       expect(res.status).toBe(200);
       expect(res.text).toContain('You are unsubscribed');
     }
     expect((await db.contact.findUniqueOrThrow({ where: { id: contact.id } })).emailConsent).toBe(false);
     const entries = await db.activityEntry.findMany({ where: { contactId: contact.id } });
-    expect(entries).toEqual([expect.objectContaining({ kind: 'consent.email.withdrawn', channel: 'email', companyId: notification.companyId })]);
+    expect(entries).toEqual([
+      expect.objectContaining({ kind: 'consent.email.withdrawn', channel: 'email', companyId: notification.companyId }),
+    ]);
 
     const page = await request(appWith()).get(`/webhooks/unsubscribe/${notification.id}`);
     expect(page.text).not.toContain('<form');
@@ -502,7 +637,10 @@ describe('unsubscribe link', () => {
     const before = await snapshot();
     for (const res of [
       await request(appWith()).get(`/webhooks/unsubscribe/${randomUUID()}`),
-      await request(appWith()).post(`/webhooks/unsubscribe/${randomUUID()}`).type('form').send('List-Unsubscribe=One-Click'),
+      await request(appWith())
+        .post(`/webhooks/unsubscribe/${randomUUID()}`)
+        .type('form')
+        .send('List-Unsubscribe=One-Click'),
     ]) {
       expect(res.status).toBe(404);
       expect(res.body).toEqual({ error: { code: 'not_found', message: 'Unsubscribe link not found' } });

@@ -2,7 +2,7 @@
 import request from 'supertest';
 import { createApp } from '../../src/api/app';
 import { createCompanyWithAdmin } from '../../src/companies/bootstrap';
-import { silentLogger } from '../../src/logger';
+import { silentLogger } from '../../src/runtime/logger';
 import { createTestDatabase } from './database';
 import { recordingScheduler } from './recording-scheduler';
 
@@ -22,12 +22,33 @@ export async function createApiFixture() {
   const b = await createCompanyWithAdmin(testDb.db, { name: 'Company B', timeZone: 'America/New_York' });
   const as = (key: string) => ({
     get: (path: string) => request(app).get(path).set('Authorization', `Bearer ${key}`),
-    post: (path: string, body?: object) => request(app).post(path).set('Authorization', `Bearer ${key}`).send(body ?? {}),
-    patch: (path: string, body?: object) => request(app).patch(path).set('Authorization', `Bearer ${key}`).send(body ?? {}),
-    put: (path: string, body?: object) => request(app).put(path).set('Authorization', `Bearer ${key}`).send(body ?? {}),
+    post: (path: string, body?: object) =>
+      request(app)
+        .post(path)
+        .set('Authorization', `Bearer ${key}`)
+        .send(body ?? {}),
+    patch: (path: string, body?: object) =>
+      request(app)
+        .patch(path)
+        .set('Authorization', `Bearer ${key}`)
+        .send(body ?? {}),
+    put: (path: string, body?: object) =>
+      request(app)
+        .put(path)
+        .set('Authorization', `Bearer ${key}`)
+        .send(body ?? {}),
     delete: (path: string) => request(app).delete(path).set('Authorization', `Bearer ${key}`),
   });
-  return { testDb, db: testDb.db, app, scheduler, a: { ...a, api: as(a.apiKey) }, b: { ...b, api: as(b.apiKey) }, as, close: () => testDb.close() };
+  return {
+    testDb,
+    db: testDb.db,
+    app,
+    scheduler,
+    a: { ...a, api: as(a.apiKey) },
+    b: { ...b, api: as(b.apiKey) },
+    as,
+    close: () => testDb.close(),
+  };
 }
 
 export type ApiFixture = Awaited<ReturnType<typeof createApiFixture>>;

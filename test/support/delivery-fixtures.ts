@@ -7,17 +7,24 @@ import { DefaultLogger } from '@temporalio/worker';
 import type { DispatchResult, ReminderActivities } from '../../src/activities';
 import { createCompanyWithAdmin } from '../../src/companies/bootstrap';
 import type { Db } from '../../src/db/client';
-import type { DeliveryOutcome, OccurrenceRef } from '../../src/reminders/types';
+import type { DeliveryOutcome, OccurrenceRef } from '../../src/shared/reminder-contract';
 import { encryptSecret } from '../../src/security/secret-box';
 
 export const OCCURRENCE_DATE = '2030-05-17';
 export const SCHEDULED_FOR = '2030-05-17T08:00:00.000Z';
-export const DEFAULT_BODY = 'Hi {{contactName}}, your {{eventLabel}} is on {{eventDate}} (in {{daysUntil}} days). {{companyName}}';
+export const DEFAULT_BODY =
+  'Hi {{contactName}}, your {{eventLabel}} is on {{eventDate}} (in {{daysUntil}} days). {{companyName}}';
 export const DEFAULT_SUBJECT = '{{eventLabel}} reminder from {{companyName}}';
 
 export interface DeliveryFixtureOptions {
   company?: { name?: string; gatewayEmail?: string; whatsappWindowHours?: number; instagramWindowHours?: number };
-  contact?: { name?: string; phone?: string | null; email?: string | null; smsConsent?: boolean; emailConsent?: boolean };
+  contact?: {
+    name?: string;
+    phone?: string | null;
+    email?: string | null;
+    smsConsent?: boolean;
+    emailConsent?: boolean;
+  };
   rule: {
     channel: 'sms' | 'email';
     tryLastChatFirst?: boolean;
@@ -43,8 +50,11 @@ export async function createDeliveryFixture(db: Db, options: DeliveryFixtureOpti
   const companyName = options.company?.name ?? `Acme ${randomUUID().slice(0, 8)}`;
   const { company } = await createCompanyWithAdmin(db, { name: companyName, timeZone: 'Europe/Berlin' });
   const { name: _name, ...companySettings } = options.company ?? {};
-  if (Object.keys(companySettings).length > 0) await db.company.update({ where: { id: company.id }, data: companySettings });
-  const field = await db.contactField.findFirstOrThrow({ where: { companyId: company.id, kind: 'person', key: 'birthday' } });
+  if (Object.keys(companySettings).length > 0)
+    await db.company.update({ where: { id: company.id }, data: companySettings });
+  const field = await db.contactField.findFirstOrThrow({
+    where: { companyId: company.id, kind: 'person', key: 'birthday' },
+  });
   const c = options.contact ?? {};
   const contact = await db.contact.create({
     data: {
@@ -61,7 +71,15 @@ export async function createDeliveryFixture(db: Db, options: DeliveryFixtureOpti
   const m = options.rule.mailbox;
   const mailbox = m
     ? await db.mailbox.create({
-        data: { companyId: company.id, address: m.address, smtpHost: m.host, smtpPort: m.port, smtpSecure: false, smtpUser: m.user, smtpPasswordEncrypted: encryptSecret(m.password, m.key) },
+        data: {
+          companyId: company.id,
+          address: m.address,
+          smtpHost: m.host,
+          smtpPort: m.port,
+          smtpSecure: false,
+          smtpUser: m.user,
+          smtpPasswordEncrypted: encryptSecret(m.password, m.key),
+        },
       })
     : undefined;
   const rule = await db.notificationRule.create({
@@ -75,7 +93,12 @@ export async function createDeliveryFixture(db: Db, options: DeliveryFixtureOpti
       tryLastChatFirst: options.rule.tryLastChatFirst ?? false,
       sendTime: '10:00',
       daysInAdvance: options.rule.daysInAdvance ?? 3,
-      subjectTemplate: options.rule.subjectTemplate === undefined ? (options.rule.channel === 'email' ? DEFAULT_SUBJECT : null) : options.rule.subjectTemplate,
+      subjectTemplate:
+        options.rule.subjectTemplate === undefined
+          ? options.rule.channel === 'email'
+            ? DEFAULT_SUBJECT
+            : null
+          : options.rule.subjectTemplate,
       bodyTemplate: options.rule.bodyTemplate ?? DEFAULT_BODY,
     },
   });
@@ -85,7 +108,13 @@ export async function createDeliveryFixture(db: Db, options: DeliveryFixtureOpti
     ruleId: rule.id,
     contactId: contact.id,
     ...(mailbox ? { mailboxId: mailbox.id } : {}),
-    ref: { companyId: company.id, ruleId: rule.id, contactId: contact.id, occurrenceDate: OCCURRENCE_DATE, scheduledFor: SCHEDULED_FOR },
+    ref: {
+      companyId: company.id,
+      ruleId: rule.id,
+      contactId: contact.id,
+      occurrenceDate: OCCURRENCE_DATE,
+      scheduledFor: SCHEDULED_FOR,
+    },
   };
 }
 
@@ -94,12 +123,27 @@ export function defaultBodyFor(fx: DeliveryFixture, contactName = 'Ada Lovelace'
   return `Hi ${contactName}, your Birthday is on ${OCCURRENCE_DATE} (in ${daysInAdvance} days). ${fx.companyName}`;
 }
 
-export async function addChat(db: Db, fx: DeliveryFixture, chat: { channel: 'whatsapp' | 'instagram'; address: string; lastInboundAt: Date | null; open?: boolean }) {
-  return db.chat.create({ data: { companyId: fx.companyId, contactId: fx.contactId, channel: chat.channel, address: chat.address, lastInboundAt: chat.lastInboundAt, open: chat.open ?? true } });
+export async function addChat(
+  db: Db,
+  fx: DeliveryFixture,
+  chat: { channel: 'whatsapp' | 'instagram'; address: string; lastInboundAt: Date | null; open?: boolean },
+) {
+  return db.chat.create({
+    data: {
+      companyId: fx.companyId,
+      contactId: fx.contactId,
+      channel: chat.channel,
+      address: chat.address,
+      lastInboundAt: chat.lastInboundAt,
+      open: chat.open ?? true,
+    },
+  });
 }
 
 export async function addWorkOrder(db: Db, fx: DeliveryFixture, order: { title: string; status?: 'open' | 'closed' }) {
-  return db.workOrder.create({ data: { companyId: fx.companyId, contactId: fx.contactId, title: order.title, status: order.status ?? 'open' } });
+  return db.workOrder.create({
+    data: { companyId: fx.companyId, contactId: fx.contactId, title: order.title, status: order.status ?? 'open' },
+  });
 }
 
 // Failed attempts are what several tests expect; they reach the test as the thrown error, so the
@@ -125,15 +169,25 @@ export interface DeliveryStep {
  * rule's channel unless the chat took it, then the feed. Each activity runs in
  * MockActivityEnvironment; the workflow itself is covered by the workflow tests.
  */
-export async function deliverStep(activities: ReminderActivities, ref: OccurrenceRef, at: Date = new Date()): Promise<DeliveryStep> {
+export async function deliverStep(
+  activities: ReminderActivities,
+  ref: OccurrenceRef,
+  at: Date = new Date(),
+): Promise<DeliveryStep> {
   const ledger = await runActivity(activities.beginDelivery, ref);
   const dispatches: DeliveryStep['dispatches'] = [];
-  if (ledger.existingOutcome) return { outcome: ledger.existingOutcome, notificationId: ledger.notificationId, dispatches };
+  if (ledger.existingOutcome)
+    return { outcome: ledger.existingOutcome, notificationId: ledger.notificationId, dispatches };
   const base = { ...ref, notificationId: ledger.notificationId };
 
   let fallbackReason: string | undefined;
   if (ledger.tryLastChatFirst) {
-    const chat = await runActivity(activities.checkChatWindow, { companyId: ref.companyId, ruleId: ref.ruleId, contactId: ref.contactId, at: at.toISOString() });
+    const chat = await runActivity(activities.checkChatWindow, {
+      companyId: ref.companyId,
+      ruleId: ref.ruleId,
+      contactId: ref.contactId,
+      at: at.toISOString(),
+    });
     if (chat) {
       const viaChat = await runActivity(activities.dispatch, { ...base, route: { kind: 'chat', chatId: chat.chatId } });
       dispatches.push({ route: 'chat', result: viaChat });
@@ -148,14 +202,25 @@ export async function deliverStep(activities: ReminderActivities, ref: Occurrenc
   }
   const result = await runActivity(activities.dispatch, { ...base, route: { kind: 'rule-channel' } });
   dispatches.push({ route: 'rule-channel', result });
-  const outcome = await runActivity(activities.recordOutcome, { ...base, result, ...(fallbackReason ? { fallbackReason } : {}) });
+  const outcome = await runActivity(activities.recordOutcome, {
+    ...base,
+    result,
+    ...(fallbackReason ? { fallbackReason } : {}),
+  });
   return { outcome, notificationId: ledger.notificationId, dispatches, ...(fallbackReason ? { fallbackReason } : {}) };
 }
 
 /** The contact's feed, oldest first, in a shape convenient to compare. */
 export async function contactFeed(db: Db, contactId: string) {
   const entries = await db.activityEntry.findMany({ where: { contactId }, orderBy: { createdAt: 'asc' } });
-  return entries.map((e) => ({ kind: e.kind, text: e.text, channel: e.channel, sender: e.sender, chatId: e.chatId, notificationId: e.notificationId }));
+  return entries.map((e) => ({
+    kind: e.kind,
+    text: e.text,
+    channel: e.channel,
+    sender: e.sender,
+    chatId: e.chatId,
+    notificationId: e.notificationId,
+  }));
 }
 
 /** What a failed activity attempt threw, for asserting ApplicationFailure details. */

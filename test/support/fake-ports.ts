@@ -15,10 +15,30 @@ export function recordingPorts(): { ports: DeliveryPorts; sent: SentMessage[] } 
   return {
     sent,
     ports: {
-      sms: { sendSms: async (m) => (sent.push({ via: 'sms', to: m.to, body: m.body }), { providerMessageId: id(), status: 'queued' }) },
-      whatsapp: { sendWhatsApp: async (m) => (sent.push({ via: 'whatsapp', to: m.to, body: m.body }), { providerMessageId: id(), status: 'queued' }) },
-      instagram: { sendInstagram: async (m) => (sent.push({ via: 'instagram', to: m.recipientId, body: m.text }), { providerMessageId: id() }) },
-      email: { sendEmail: async (m) => (sent.push({ via: 'email', to: m.to, body: m.text }), { providerMessageId: m.messageId, accepted: true }) },
+      sms: {
+        sendSms: async (m) => (
+          sent.push({ via: 'sms', to: m.to, body: m.body }),
+          { providerMessageId: id(), status: 'queued' }
+        ),
+      },
+      whatsapp: {
+        sendWhatsApp: async (m) => (
+          sent.push({ via: 'whatsapp', to: m.to, body: m.body }),
+          { providerMessageId: id(), status: 'queued' }
+        ),
+      },
+      instagram: {
+        sendInstagram: async (m) => (
+          sent.push({ via: 'instagram', to: m.recipientId, body: m.text }),
+          { providerMessageId: id() }
+        ),
+      },
+      email: {
+        sendEmail: async (m) => (
+          sent.push({ via: 'email', to: m.to, body: m.text }),
+          { providerMessageId: m.messageId, accepted: true }
+        ),
+      },
     },
   };
 }

@@ -4,12 +4,16 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { Client } from 'pg';
 import { migrateDeploy } from '../../src/db/migrate';
 import { startEmbeddedPostgres } from '../../src/db/embedded-postgres';
-import { ensureTemporalBinaries } from '../../src/temporal/binaries';
+import { ensureTemporalBinaries } from '../../src/runtime/temporal-binaries';
 import { PGLITE_TEMPLATE_FILE, TEMPLATE_DB_NAME, TEST_CACHE_DIR, testConfig } from './engines';
 
 export default async function globalSetup(): Promise<void> {
   const config = testConfig();
-  const binaries = await ensureTemporalBinaries({ testServerPath: config.TEMPORAL_TEST_SERVER_PATH, cliPath: config.TEMPORAL_CLI_PATH, cacheDir: config.TEMPORAL_CACHE_DIR });
+  const binaries = await ensureTemporalBinaries({
+    testServerPath: config.TEMPORAL_TEST_SERVER_PATH,
+    cliPath: config.TEMPORAL_CLI_PATH,
+    cacheDir: config.TEMPORAL_CACHE_DIR,
+  });
   process.env.TEMPORAL_TEST_SERVER_PATH = binaries.testServer;
   process.env.TEMPORAL_CLI_PATH = binaries.cli;
 

@@ -1,6 +1,6 @@
 // Records what the API asked of the reminder machinery, for API tests that run without Temporal
 // (the Temporal implementation has its own tests on a real server).
-import type { ReminderScheduler } from '../../src/reminders/scheduler';
+import type { ReminderScheduler } from '../../src/scheduling/scheduler';
 
 export type SchedulerCall = { op: 'contactChanged' | 'ruleChanged' | 'ruleDeleted' | 'companyChanged'; id: string };
 

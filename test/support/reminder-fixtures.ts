@@ -10,9 +10,10 @@ import { Worker, type WorkerOptions, type WorkflowBundleWithSourceMap } from '@t
 import { createReminderActivities, type DeliveryPorts, type ReminderActivities } from '../../src/activities';
 import { createCompanyWithAdmin } from '../../src/companies/bootstrap';
 import type { Db } from '../../src/db/client';
-import { reminderWorkflowId } from '../../src/reminders/ids';
-import type { ReminderKey, ReminderState } from '../../src/reminders/types';
-import { reminderStateQuery, reminderWorkflow } from '../../src/workflows';
+import { reminderWorkflowId } from '../../src/shared/ids';
+import type { ReminderKey, ReminderState } from '../../src/shared/reminder-contract';
+import { reminderStateQuery } from '../../src/shared/reminder-contract';
+import { reminderWorkflow } from '../../src/workflows';
 import { recordingPorts, type SentMessage } from './fake-ports';
 
 export type ReminderHandle = WorkflowHandleWithFirstExecutionRunId<typeof reminderWorkflow>;
@@ -48,7 +49,10 @@ export interface ReminderFixture {
 
 /** A company (UTC, feb28 unless told) with one person contact (SMS consent, phone) and one SMS rule. */
 export async function createReminderFixture(db: Db, options: ReminderFixtureOptions): Promise<ReminderFixture> {
-  const { company } = await createCompanyWithAdmin(db, { name: `Co ${randomUUID()}`, timeZone: options.company?.timeZone ?? 'UTC' });
+  const { company } = await createCompanyWithAdmin(db, {
+    name: `Co ${randomUUID()}`,
+    timeZone: options.company?.timeZone ?? 'UTC',
+  });
   if (options.company?.leapDayPolicy || options.company?.lateGraceMinutes !== undefined) {
     await db.company.update({
       where: { id: company.id },
@@ -56,7 +60,15 @@ export async function createReminderFixture(db: Db, options: ReminderFixtureOpti
     });
   }
   const field = options.eventField
-    ? await db.contactField.create({ data: { companyId: company.id, kind: 'person', key: options.eventField.key, label: options.eventField.label, type: 'date' } })
+    ? await db.contactField.create({
+        data: {
+          companyId: company.id,
+          kind: 'person',
+          key: options.eventField.key,
+          label: options.eventField.label,
+          type: 'date',
+        },
+      })
     : await db.contactField.findFirstOrThrow({ where: { companyId: company.id, kind: 'person', key: 'birthday' } });
   const contact = await db.contact.create({
     data: {
@@ -89,8 +101,17 @@ export async function createReminderFixture(db: Db, options: ReminderFixtureOpti
 
 /** The ledger of one reminder, oldest occurrence first, as the fields the tests compare. */
 export async function ledgerRows(db: Db, fixture: ReminderFixture) {
-  const rows = await db.notification.findMany({ where: { ruleId: fixture.ruleId, contactId: fixture.contactId }, orderBy: { occurrenceDate: 'asc' } });
-  return rows.map((r) => ({ occurrenceDate: r.occurrenceDate, scheduledFor: r.scheduledFor.toISOString(), status: r.status, reason: r.reason, channel: r.channel }));
+  const rows = await db.notification.findMany({
+    where: { ruleId: fixture.ruleId, contactId: fixture.contactId },
+    orderBy: { occurrenceDate: 'asc' },
+  });
+  return rows.map((r) => ({
+    occurrenceDate: r.occurrenceDate,
+    scheduledFor: r.scheduledFor.toISOString(),
+    status: r.status,
+    reason: r.reason,
+    channel: r.channel,
+  }));
 }
 
 /** A message the fake ports accepted, with the test server's (skipped) time of the send. */
@@ -141,8 +162,16 @@ export function createReminderWorker(
 const started: ReminderHandle[] = [];
 
 /** Starts the reminder of a fixture; terminateStartedReminders() ends it after the test. */
-export async function startReminder(env: TestWorkflowEnvironment, fixture: ReminderFixture, taskQueue: string): Promise<ReminderHandle> {
-  const handle = await env.client.workflow.start(reminderWorkflow, { taskQueue, workflowId: fixture.workflowId, args: [fixture.key] });
+export async function startReminder(
+  env: TestWorkflowEnvironment,
+  fixture: ReminderFixture,
+  taskQueue: string,
+): Promise<ReminderHandle> {
+  const handle = await env.client.workflow.start(reminderWorkflow, {
+    taskQueue,
+    workflowId: fixture.workflowId,
+    args: [fixture.key],
+  });
   started.push(handle);
   return handle;
 }
@@ -165,7 +194,9 @@ export async function skipTo(env: TestWorkflowEnvironment, instant: string | num
   const target = typeof instant === 'string' ? Date.parse(instant) : instant;
   const now = await env.currentTimeMs();
   if (target < now) {
-    throw new Error(`the test server's clock (${new Date(now).toISOString()}) is already past ${new Date(target).toISOString()}`);
+    throw new Error(
+      `the test server's clock (${new Date(now).toISOString()}) is already past ${new Date(target).toISOString()}`,
+    );
   }
   if (target > now) await env.sleep(target - now);
 }
@@ -188,7 +219,11 @@ const { EventType } = temporal.api.enums.v1;
  * handing a workflow's tasks to the sticky queue of the worker that last ran it, and never falls
  * back to the normal queue when that worker is gone.
  */
-export async function skipThroughOutage(env: TestWorkflowEnvironment, handle: ReminderHandle, instant: string | number): Promise<void> {
+export async function skipThroughOutage(
+  env: TestWorkflowEnvironment,
+  handle: ReminderHandle,
+  instant: string | number,
+): Promise<void> {
   const target = typeof instant === 'string' ? Date.parse(instant) : instant;
   const testService = env.connection.testService;
   if (!testService) throw new Error('skipThroughOutage needs the time-skipping test server');
@@ -197,14 +232,22 @@ export async function skipThroughOutage(env: TestWorkflowEnvironment, handle: Re
     arrived = true;
   });
   // The timer fired and its workflow task waits (possibly "started" by an abandoned long poll).
-  const waiting = new Set([EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED, EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT]);
+  const waiting = new Set([
+    EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+    EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+    EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT,
+  ]);
   let types: (number | null | undefined)[] = [];
   await waitFor(
     async () => {
       if (arrived) throw new Error(`the reminder's timer did not fire before ${new Date(target).toISOString()}`);
       types = ((await handle.fetchHistory()).events ?? []).map((e) => e.eventType);
       const after = types.slice(types.lastIndexOf(EventType.EVENT_TYPE_TIMER_FIRED) + 1);
-      return types.includes(EventType.EVENT_TYPE_TIMER_FIRED) && after.length > 0 && after.every((t) => waiting.has(t as number));
+      return (
+        types.includes(EventType.EVENT_TYPE_TIMER_FIRED) &&
+        after.length > 0 &&
+        after.every((t) => waiting.has(t as number))
+      );
     },
     20_000,
     'timer fired during the outage',
@@ -217,7 +260,11 @@ export async function skipThroughOutage(env: TestWorkflowEnvironment, handle: Re
 }
 
 /** Polls `predicate` (sync or async) until it holds. */
-export async function waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs = 20_000, what = 'condition'): Promise<void> {
+export async function waitFor(
+  predicate: () => boolean | Promise<boolean>,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error(`${what} not met in time`);
@@ -275,7 +322,8 @@ export async function idleStateAfterSignal(handle: ReminderHandle): Promise<Remi
       const types = events.map((e) => e.eventType);
       return (
         types.at(-1) === EventType.EVENT_TYPE_TIMER_STARTED &&
-        types.lastIndexOf(EventType.EVENT_TYPE_TIMER_STARTED) > types.lastIndexOf(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED)
+        types.lastIndexOf(EventType.EVENT_TYPE_TIMER_STARTED) >
+          types.lastIndexOf(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED)
       );
     },
     20_000,
@@ -285,7 +333,11 @@ export async function idleStateAfterSignal(handle: ReminderHandle): Promise<Remi
   return handle.client.getHandle<typeof reminderWorkflow>(handle.workflowId, runId).query(reminderStateQuery);
 }
 
-async function settledState(handle: ReminderHandle, previousRunId: string | undefined, timeoutMs = 20_000): Promise<ReminderState> {
+async function settledState(
+  handle: ReminderHandle,
+  previousRunId: string | undefined,
+  timeoutMs = 20_000,
+): Promise<ReminderState> {
   let closed = false;
   let runId = '';
   await waitFor(
@@ -310,7 +362,10 @@ async function settledState(handle: ReminderHandle, previousRunId: string | unde
  * far timer in that moment.
  */
 function plainResult(handle: ReminderHandle): Promise<ReminderState> {
-  return new WorkflowClient({ connection: handle.client.connection, namespace: handle.client.options.namespace }).result(handle.workflowId);
+  return new WorkflowClient({
+    connection: handle.client.connection,
+    namespace: handle.client.options.namespace,
+  }).result(handle.workflowId);
 }
 
 /**

@@ -72,10 +72,14 @@ export interface PrismStandIn {
 export async function startTwilioPrism(options: { startTimeoutMs?: number } = {}): Promise<PrismStandIn> {
   const port = await freePort();
   let output = '';
-  const prism: ChildProcess = spawn(path.join(REPO_ROOT, 'node_modules/.bin/prism'), ['mock', '-h', '127.0.0.1', '-p', String(port), '--errors', TWILIO_SPEC], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const prism: ChildProcess = spawn(
+    path.join(REPO_ROOT, 'node_modules/.bin/prism'),
+    ['mock', '-h', '127.0.0.1', '-p', String(port), '--errors', TWILIO_SPEC],
+    {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   prism.stdout?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
   });
@@ -121,7 +125,12 @@ export class RecordingTwilioClient extends twilio.RequestClient {
 
   override async request<TData>(opts: RequestClient.RequestOptions<TData>): Promise<Response<TData>> {
     const res = await super.request(opts);
-    this.exchanges.push({ uri: opts.uri, data: opts.data as Record<string, unknown> | undefined, headers: { ...opts.headers }, statusCode: res.statusCode });
+    this.exchanges.push({
+      uri: opts.uri,
+      data: opts.data as Record<string, unknown> | undefined,
+      headers: { ...opts.headers },
+      statusCode: res.statusCode,
+    });
     return res;
   }
 }
@@ -153,7 +162,11 @@ export function twilioErrorBody(status: number, code: number, message = `Twilio 
 }
 
 /** The real Twilio adapter whose every request is answered with the given Twilio error. */
-export function cannedTwilioMessaging(status: number, code: number, message?: string): { messaging: TwilioMessaging; requests: CannedTwilioClient['requests'] } {
+export function cannedTwilioMessaging(
+  status: number,
+  code: number,
+  message?: string,
+): { messaging: TwilioMessaging; requests: CannedTwilioClient['requests'] } {
   const httpClient = new CannedTwilioClient({ statusCode: status, body: twilioErrorBody(status, code, message) });
   return { messaging: createTwilioMessaging({ ...TWILIO_TEST_ACCOUNT, httpClient }), requests: httpClient.requests };
 }
@@ -204,7 +217,9 @@ const DEFAULT_REFUSALS: Record<string, SmtpRefusal> = {
  * TLS switch). With `auth`, AUTH is required and only those credentials are accepted (535
  * otherwise); without it, unauthenticated submissions are accepted like a relay's.
  */
-export async function startSmtpStandIn(options: { auth?: { user: string; password: string } } = {}): Promise<SmtpStandIn> {
+export async function startSmtpStandIn(
+  options: { auth?: { user: string; password: string } } = {},
+): Promise<SmtpStandIn> {
   const received: ReceivedMail[] = [];
   const rcptAttempts: string[] = [];
   const logins: SmtpStandIn['logins'] = [];
@@ -218,7 +233,8 @@ export async function startSmtpStandIn(options: { auth?: { user: string; passwor
     authOptional: !auth,
     onAuth(credentials, _session, callback) {
       logins.push({ username: credentials.username, password: credentials.password ?? undefined });
-      if (auth && credentials.username === auth.user && credentials.password === auth.password) callback(null, { user: credentials.username });
+      if (auth && credentials.username === auth.user && credentials.password === auth.password)
+        callback(null, { user: credentials.username });
       else callback(Object.assign(new Error('5.7.8 Authentication credentials invalid'), { responseCode: 535 }));
     },
     onRcptTo(address, _session, callback) {
@@ -292,14 +308,23 @@ export interface GraphStandIn {
 }
 
 /** A Graph error answer, shaped like Meta's (`error.code`, `error_subcode`, `fbtrace_id`). */
-export function graphError(status: number, code: number, message: string, extra: Record<string, unknown> = {}): GraphAnswer {
+export function graphError(
+  status: number,
+  code: number,
+  message: string,
+  extra: Record<string, unknown> = {},
+): GraphAnswer {
   return { status, body: { error: { message, type: 'OAuthException', code, fbtrace_id: 'AbCdEfGh123', ...extra } } };
 }
 
 /** Graph's answer to a message outside the messaging window (code 10, subcode 2018278). */
-export const GRAPH_OUTSIDE_WINDOW = graphError(400, 10, '(#10) This message is sent outside of allowed window.', { error_subcode: 2018278 });
+export const GRAPH_OUTSIDE_WINDOW = graphError(400, 10, '(#10) This message is sent outside of allowed window.', {
+  error_subcode: 2018278,
+});
 
-export async function startGraphStandIn(options: { igUserId?: string; pageAccessToken?: string } = {}): Promise<GraphStandIn> {
+export async function startGraphStandIn(
+  options: { igUserId?: string; pageAccessToken?: string } = {},
+): Promise<GraphStandIn> {
   const igUserId = options.igUserId ?? '17841400000000001';
   const pageAccessToken = options.pageAccessToken ?? 'EAAGtestPageAccessToken0123456789';
   const requests: GraphRequest[] = [];
@@ -327,7 +352,10 @@ export async function startGraphStandIn(options: { igUserId?: string; pageAccess
         typeof message?.message?.text === 'string';
       const answer: GraphAnswer = !wellFormed
         ? graphError(400, 100, 'stand-in: malformed request')
-        : (answers.get(recipientId) ?? { status: 200, body: { recipient_id: recipientId, message_id: `mid.stand-in.${++sent}` } });
+        : (answers.get(recipientId) ?? {
+            status: 200,
+            body: { recipient_id: recipientId, message_id: `mid.stand-in.${++sent}` },
+          });
       res.writeHead(answer.status, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify(answer.body));
     });

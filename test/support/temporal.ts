@@ -2,14 +2,16 @@
 // handed to the SDK as an existing binary, plus one workflow bundle per test file.
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { registerSearchAttributes } from '../../src/temporal/register-search-attributes';
-import { CompanyIdAttr, ContactIdAttr, NextSendAtAttr, RuleIdAttr } from '../../src/temporal/search-attributes';
+import { registerSearchAttributes } from '../../src/runtime/register-search-attributes';
+import { CompanyIdAttr, ContactIdAttr, NextSendAtAttr, RuleIdAttr } from '../../src/shared/search-attributes';
 import { testConfig } from './engines';
 
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const path = testConfig().TEMPORAL_TEST_SERVER_PATH;
   if (!path) throw new Error('TEMPORAL_TEST_SERVER_PATH is not set: run the tests through `npm test`');
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path } },
+  });
   await registerSearchAttributes(env.connection, 'default');
   return env;
 }

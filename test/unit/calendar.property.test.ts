@@ -261,7 +261,10 @@ describe('nextSend properties (vs independent Intl scan)', () => {
         const wall = wallClockAt(c.zone, sendAt);
         const requested = Date.UTC(2000, 0, 1, c.hour, c.minute);
         const shown = Date.UTC(2000, 0, 1, new Date(wall).getUTCHours(), new Date(wall).getUTCMinutes());
-        const oracle = oracleInstant(c.zone, Date.parse(`${result.sendDate}T00:00:00Z`) + (c.hour * 60 + c.minute) * MIN);
+        const oracle = oracleInstant(
+          c.zone,
+          Date.parse(`${result.sendDate}T00:00:00Z`) + (c.hour * 60 + c.minute) * MIN,
+        );
         const expectedShift = oracle.gapMinutes * MIN;
         expect((shown - requested + DAY) % DAY).toBe(expectedShift % DAY);
         // sendAtLocal agrees with what Intl shows, including the numeric offset.
@@ -439,7 +442,10 @@ describe('DST transitions (targeted)', () => {
           for (let t = result.sendAt.getTime() - 3 * HOUR; t < result.sendAt.getTime(); t += 15 * MIN) {
             if (wallClockAt(c.zone, t) === wall) throw new Error('an earlier instant shows the same time');
           }
-          if (wallClockAt(c.zone, result.sendAt.getTime() + HOUR) === wall || wallClockAt(c.zone, result.sendAt.getTime() + 30 * MIN) === wall) {
+          if (
+            wallClockAt(c.zone, result.sendAt.getTime() + HOUR) === wall ||
+            wallClockAt(c.zone, result.sendAt.getTime() + 30 * MIN) === wall
+          ) {
             overlaps++;
           }
         }
@@ -488,7 +494,10 @@ describe('parseEventValue properties', () => {
   it('a YYYY-MM-DD value parses exactly when it is a real calendar date', () => {
     fc.assert(
       fc.property(
-        fc.oneof(fc.integer({ min: 1, max: 9999 }).map((y) => String(y).padStart(4, '0')), digits(4)),
+        fc.oneof(
+          fc.integer({ min: 1, max: 9999 }).map((y) => String(y).padStart(4, '0')),
+          digits(4),
+        ),
         digits(2),
         fc.oneof(digits(2), fc.integer({ min: 28, max: 31 }).map(String)),
         (yyyy, mm, dd) => {

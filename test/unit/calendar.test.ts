@@ -137,7 +137,9 @@ describe('nextSend / upcomingSends', () => {
 
     it.each(['feb28', 'mar1'] as const)('leap 2028 under %s is Feb 29', (leapDayPolicy) => {
       const next = sent(
-        nextSend(input({ eventValue: '--02-29', sendTime: '12:00', leapDayPolicy, now: Date.parse('2027-06-01T00:00:00Z') })),
+        nextSend(
+          input({ eventValue: '--02-29', sendTime: '12:00', leapDayPolicy, now: Date.parse('2027-06-01T00:00:00Z') }),
+        ),
       );
       expect(next.occurrenceDate).toBe('2028-02-29');
       expect(next.sendAt.toISOString()).toBe('2028-02-29T12:00:00.000Z');
@@ -301,7 +303,9 @@ describe('nextSend / upcomingSends', () => {
   describe('extreme offsets', () => {
     it('UTC+14 (Pacific/Kiritimati): local 09:00 Jan 1 is 19:00Z the day before', () => {
       const next = sent(
-        nextSend(input({ eventValue: '--01-01', timeZone: 'Pacific/Kiritimati', now: Date.parse('2027-12-01T00:00:00Z') })),
+        nextSend(
+          input({ eventValue: '--01-01', timeZone: 'Pacific/Kiritimati', now: Date.parse('2027-12-01T00:00:00Z') }),
+        ),
       );
       expect(next.occurrenceDate).toBe('2028-01-01');
       expect(next.sendAt.toISOString()).toBe('2027-12-31T19:00:00.000Z');
@@ -310,7 +314,9 @@ describe('nextSend / upcomingSends', () => {
 
     it('UTC+14: after local 09:00 Jan 1 (still Dec 31 in UTC) the next year is due', () => {
       const next = sent(
-        nextSend(input({ eventValue: '--01-01', timeZone: 'Pacific/Kiritimati', now: Date.parse('2027-01-01T00:00:00Z') })),
+        nextSend(
+          input({ eventValue: '--01-01', timeZone: 'Pacific/Kiritimati', now: Date.parse('2027-01-01T00:00:00Z') }),
+        ),
       );
       expect(next.occurrenceDate).toBe('2028-01-01');
     });

@@ -2,7 +2,12 @@ import { ConfigError, loadConfig } from '../../src/config';
 
 test('no environment at all gives the embedded defaults', () => {
   const config = loadConfig({});
-  expect(config).toMatchObject({ API_PORT: 3000, TEMPORAL_UI_PORT: 8233, TEMPORAL_NAMESPACE: 'default', DATA_DIR: 'data' });
+  expect(config).toMatchObject({
+    API_PORT: 3000,
+    TEMPORAL_UI_PORT: 8233,
+    TEMPORAL_NAMESPACE: 'default',
+    DATA_DIR: 'data',
+  });
   expect(config.DATABASE_URL).toBeUndefined();
   expect(config.TEMPORAL_ADDRESS).toBeUndefined();
 });

@@ -3,15 +3,27 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { CONFIG_KEYS, loadConfig } from '../../src/config';
-import { SEARCH_ATTRIBUTE_FLAGS } from '../../src/temporal/search-attributes';
+import { SEARCH_ATTRIBUTE_FLAGS } from '../../src/shared/search-attributes';
 
 const root = path.resolve(__dirname, '..', '..');
 const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8')) as {
-  services: Record<string, { image?: string; build?: string; command?: string[] | string; ports?: string[]; environment?: Record<string, string>; depends_on?: Record<string, unknown> }>;
+  services: Record<
+    string,
+    {
+      image?: string;
+      build?: string;
+      command?: string[] | string;
+      ports?: string[];
+      environment?: Record<string, string>;
+      depends_on?: Record<string, unknown>;
+    }
+  >;
 };
 
 test('docker-compose has postgres, temporal, temporal-ui, mailpit, api and worker', () => {
-  expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['postgres', 'temporal', 'temporal-ui', 'mailpit', 'api', 'worker']));
+  expect(Object.keys(compose.services)).toEqual(
+    expect.arrayContaining(['postgres', 'temporal', 'temporal-ui', 'mailpit', 'api', 'worker']),
+  );
   expect(compose.services.api!.build).toBe('.');
   expect(compose.services.worker!.build).toBe('.');
   expect(compose.services.api!.command).toEqual(['npm', 'run', 'api']);

@@ -1,9 +1,16 @@
 import { checkTemplate, renderTemplate } from '../../src/templates/message-template';
 
-const vars = { contactName: 'Ada & Co', eventLabel: 'Birthday', eventDate: '2027-12-10', daysUntil: 3, companyName: 'Acme' };
+const vars = {
+  contactName: 'Ada & Co',
+  eventLabel: 'Birthday',
+  eventDate: '2027-12-10',
+  daysUntil: 3,
+  companyName: 'Acme',
+};
 
 test('plain variables, triple-stash and comments are accepted and render as plain text (no HTML escaping)', () => {
-  const template = 'Hi {{contactName}}, your {{eventLabel}} is on {{{eventDate}}} ({{daysUntil}} days){{! note }} — {{companyName}}';
+  const template =
+    'Hi {{contactName}}, your {{eventLabel}} is on {{{eventDate}}} ({{daysUntil}} days){{! note }} — {{companyName}}';
   expect(checkTemplate(template)).toEqual([]);
   expect(renderTemplate(template, vars)).toBe('Hi Ada & Co, your Birthday is on 2027-12-10 (3 days) — Acme');
 });
@@ -24,7 +31,12 @@ test.each([
 });
 
 test('every template checkTemplate accepts renders', () => {
-  for (const template of ['', 'no variables', '{{contactName}}{{eventLabel}}{{eventDate}}{{daysUntil}}{{companyName}}', '{{{contactName}}}']) {
+  for (const template of [
+    '',
+    'no variables',
+    '{{contactName}}{{eventLabel}}{{eventDate}}{{daysUntil}}{{companyName}}',
+    '{{{contactName}}}',
+  ]) {
     expect(checkTemplate(template)).toEqual([]);
     expect(() => renderTemplate(template, vars)).not.toThrow();
   }

@@ -1,7 +1,13 @@
 // Send-rate limiting in front of the delivery ports. Jest's modern fake timers replace both
 // setTimeout and Date, which is all the limiter library reads, so every timing here is exact.
 import { DeliveryError, type EmailSender, type SmsSender, type WhatsAppSender } from '../../src/delivery/ports';
-import { createSendLimiter, DEFAULT_RATES_PER_MINUTE, rateLimited, rateLimitedPorts, type SendLimiter } from '../../src/delivery/rate-limited';
+import {
+  createSendLimiter,
+  DEFAULT_RATES_PER_MINUTE,
+  rateLimited,
+  rateLimitedPorts,
+  type SendLimiter,
+} from '../../src/delivery/rate-limited';
 
 beforeEach(() => {
   jest.useFakeTimers({ now: new Date('2030-01-01T00:00:00Z') });
@@ -36,7 +42,10 @@ function settle<T>(promise: Promise<T>) {
 
 test('sends are spaced one interval apart, in arrival order', async () => {
   const { port, calls } = recordingSms();
-  const sms = rateLimited(port, createSendLimiter({ name: 'whatsapp', provider: 'twilio', perMinute: 60, maxWaitMs: 5_000 }));
+  const sms = rateLimited(
+    port,
+    createSendLimiter({ name: 'whatsapp', provider: 'twilio', perMinute: 60, maxWaitMs: 5_000 }),
+  );
 
   const results = ['+1', '+2', '+3', '+4'].map((to) => settle(sms.sendSms({ to, body: 'hi' })));
   await jest.advanceTimersByTimeAsync(0);
@@ -60,7 +69,10 @@ test('sends are spaced one interval apart, in arrival order', async () => {
 test('a send whose turn is further away than maxWaitMs fails at once with a transient DeliveryError, without reaching the vendor', async () => {
   const { port, calls } = recordingSms();
   // 1/s and at most 3 s of waiting: one sends now, three wait 1, 2 and 3 s, the fifth is refused.
-  const sms = rateLimited(port, createSendLimiter({ name: 'whatsapp', provider: 'twilio', perMinute: 60, maxWaitMs: 3_000 }));
+  const sms = rateLimited(
+    port,
+    createSendLimiter({ name: 'whatsapp', provider: 'twilio', perMinute: 60, maxWaitMs: 3_000 }),
+  );
 
   const results = ['+1', '+2', '+3', '+4', '+5'].map((to) => settle(sms.sendSms({ to, body: 'hi' })));
   await jest.advanceTimersByTimeAsync(0);
@@ -79,9 +91,16 @@ test('a send whose turn is further away than maxWaitMs fails at once with a tran
 
 test('once the queue drains, new sends are accepted again and still respect the spacing', async () => {
   const { port, calls } = recordingSms();
-  const sms = rateLimited(port, createSendLimiter({ name: 'sms', provider: 'twilio', perMinute: 60, maxWaitMs: 1_000 }));
+  const sms = rateLimited(
+    port,
+    createSendLimiter({ name: 'sms', provider: 'twilio', perMinute: 60, maxWaitMs: 1_000 }),
+  );
 
-  const first = [settle(sms.sendSms({ to: '+1', body: '' })), settle(sms.sendSms({ to: '+2', body: '' })), settle(sms.sendSms({ to: '+3', body: '' }))];
+  const first = [
+    settle(sms.sendSms({ to: '+1', body: '' })),
+    settle(sms.sendSms({ to: '+2', body: '' })),
+    settle(sms.sendSms({ to: '+3', body: '' })),
+  ];
   await jest.advanceTimersByTimeAsync(0);
   expect(first.map((r) => r.error instanceof DeliveryError)).toEqual([false, false, true]);
 
@@ -100,7 +119,10 @@ test('once the queue drains, new sends are accepted again and still respect the 
 
 test('maxWaitMs shorter than one interval: only a free slot sends, everything else is handed back to Temporal', async () => {
   const { port, calls } = recordingSms();
-  const sms = rateLimited(port, createSendLimiter({ name: 'instagram', provider: 'instagram', perMinute: 30, maxWaitMs: 0 }));
+  const sms = rateLimited(
+    port,
+    createSendLimiter({ name: 'instagram', provider: 'instagram', perMinute: 30, maxWaitMs: 0 }),
+  );
   const a = settle(sms.sendSms({ to: '+1', body: '' }));
   const b = settle(sms.sendSms({ to: '+2', body: '' }));
   await jest.advanceTimersByTimeAsync(0);
@@ -114,7 +136,12 @@ test('maxWaitMs shorter than one interval: only a free slot sends, everything el
 });
 
 test('vendor failures pass through unchanged, and the token is still spent', async () => {
-  const vendorError = new DeliveryError({ kind: 'permanent', provider: 'twilio', message: 'invalid number', code: '21211' });
+  const vendorError = new DeliveryError({
+    kind: 'permanent',
+    provider: 'twilio',
+    message: 'invalid number',
+    code: '21211',
+  });
   const taken: number[] = [];
   const limiter: SendLimiter = { name: 'test', take: async () => void taken.push(Date.now() - t0) };
   const sms = rateLimited<SmsSender>({ sendSms: async () => Promise.reject(vendorError) }, limiter);
@@ -152,7 +179,10 @@ test('rateLimitedPorts gives each channel its own limiter, even when one object 
     sendSms: async () => (calls.push(`sms@${Date.now() - t0}`), { providerMessageId: 'SM', status: 'queued' }),
     sendWhatsApp: async () => (calls.push(`wa@${Date.now() - t0}`), { providerMessageId: 'SM', status: 'queued' }),
   };
-  const ports = rateLimitedPorts({ sms: twilio, whatsapp: twilio }, { perMinute: { sms: 120, whatsapp: 60 }, maxWaitMs: 5_000 });
+  const ports = rateLimitedPorts(
+    { sms: twilio, whatsapp: twilio },
+    { perMinute: { sms: 120, whatsapp: 60 }, maxWaitMs: 5_000 },
+  );
   const pending = [
     settle(ports.whatsapp!.sendWhatsApp({ to: '+1', body: '' })),
     settle(ports.whatsapp!.sendWhatsApp({ to: '+1', body: '' })),
@@ -169,6 +199,10 @@ test('defaults: WhatsApp and Instagram 1/s, SMS and email 10/s', () => {
 });
 
 test('nonsense rates are refused at construction', () => {
-  expect(() => createSendLimiter({ name: 'sms', provider: 'twilio', perMinute: 0, maxWaitMs: 1000 })).toThrow(/positive/);
-  expect(() => createSendLimiter({ name: 'sms', provider: 'twilio', perMinute: 10, maxWaitMs: -1 })).toThrow(/non-negative/);
+  expect(() => createSendLimiter({ name: 'sms', provider: 'twilio', perMinute: 0, maxWaitMs: 1000 })).toThrow(
+    /positive/,
+  );
+  expect(() => createSendLimiter({ name: 'sms', provider: 'twilio', perMinute: 10, maxWaitMs: -1 })).toThrow(
+    /non-negative/,
+  );
 });

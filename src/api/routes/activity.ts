@@ -7,24 +7,54 @@ import { idParams, page, pagingQuery, uuid, pageOf } from '../schemas';
 import type { RouteDeps } from './deps';
 
 const activitySchema = z.object({
-  id: z.string(), kind: z.string(), text: z.string(), channel: z.string().nullable(), sender: z.string().nullable(),
-  chatId: z.string().nullable(), chatLink: z.string().nullable(), notificationId: z.string().nullable(), createdAt: z.string(),
+  id: z.string(),
+  kind: z.string(),
+  text: z.string(),
+  channel: z.string().nullable(),
+  sender: z.string().nullable(),
+  chatId: z.string().nullable(),
+  chatLink: z.string().nullable(),
+  notificationId: z.string().nullable(),
+  createdAt: z.string(),
 });
 
 const notificationSchema = z.object({
-  id: z.string(), ruleId: z.string(), contactId: z.string(), occurrenceDate: z.string(), scheduledFor: z.string(), status: z.string(),
-  channel: z.string().nullable(), sender: z.string().nullable(), reason: z.string().nullable(),
-  providerMessageId: z.string().nullable(), providerErrorCode: z.string().nullable(), createdAt: z.string(), updatedAt: z.string(),
+  id: z.string(),
+  ruleId: z.string(),
+  contactId: z.string(),
+  occurrenceDate: z.string(),
+  scheduledFor: z.string(),
+  status: z.string(),
+  channel: z.string().nullable(),
+  sender: z.string().nullable(),
+  reason: z.string().nullable(),
+  providerMessageId: z.string().nullable(),
+  providerErrorCode: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
 });
 
 export function activityRoutes({ router, registry, db }: RouteDeps): void {
-  const feed = async (where: { contactId: string } | { workOrderId: string }, query: { limit: number; offset: number }) => {
-    return pageOf(query, (window) => db.activityEntry.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], ...window }), () => db.activityEntry.count({ where }), toActivity);
+  const feed = async (
+    where: { contactId: string } | { workOrderId: string },
+    query: { limit: number; offset: number },
+  ) => {
+    return pageOf(
+      query,
+      (window) => db.activityEntry.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], ...window }),
+      () => db.activityEntry.count({ where }),
+      toActivity,
+    );
   };
 
   addRoute(router, registry, {
-    method: 'get', path: '/v1/contacts/:id/activity', tag: 'Activity', summary: 'The contact\'s activity feed, newest first',
-    params: idParams, query: pagingQuery, response: page(activitySchema),
+    method: 'get',
+    path: '/v1/contacts/:id/activity',
+    tag: 'Activity',
+    summary: "The contact's activity feed, newest first",
+    params: idParams,
+    query: pagingQuery,
+    response: page(activitySchema),
     handler: async ({ auth, params, query }) => {
       if (!(await db.contact.count({ where: { id: params.id, companyId: auth.companyId } }))) throw notFound('Contact');
       return feed({ contactId: params.id }, query);
@@ -32,17 +62,30 @@ export function activityRoutes({ router, registry, db }: RouteDeps): void {
   });
 
   addRoute(router, registry, {
-    method: 'get', path: '/v1/work-orders/:id/activity', tag: 'Activity', summary: 'The work order\'s activity feed, newest first',
-    params: idParams, query: pagingQuery, response: page(activitySchema),
+    method: 'get',
+    path: '/v1/work-orders/:id/activity',
+    tag: 'Activity',
+    summary: "The work order's activity feed, newest first",
+    params: idParams,
+    query: pagingQuery,
+    response: page(activitySchema),
     handler: async ({ auth, params, query }) => {
-      if (!(await db.workOrder.count({ where: { id: params.id, companyId: auth.companyId } }))) throw notFound('Work order');
+      if (!(await db.workOrder.count({ where: { id: params.id, companyId: auth.companyId } })))
+        throw notFound('Work order');
       return feed({ workOrderId: params.id }, query);
     },
   });
 
   addRoute(router, registry, {
-    method: 'get', path: '/v1/notifications', tag: 'Activity', summary: 'The delivery ledger (filter by rule, contact, status)',
-    query: pagingQuery.extend({ ruleId: uuid.optional(), contactId: uuid.optional(), status: z.string().max(40).optional() }),
+    method: 'get',
+    path: '/v1/notifications',
+    tag: 'Activity',
+    summary: 'The delivery ledger (filter by rule, contact, status)',
+    query: pagingQuery.extend({
+      ruleId: uuid.optional(),
+      contactId: uuid.optional(),
+      status: z.string().max(40).optional(),
+    }),
     response: page(notificationSchema),
     handler: async ({ auth, query }) => {
       const where = {
@@ -63,17 +106,42 @@ export function activityRoutes({ router, registry, db }: RouteDeps): void {
 
 function toNotification(n: Notification) {
   return {
-    id: n.id, ruleId: n.ruleId, contactId: n.contactId, occurrenceDate: n.occurrenceDate, scheduledFor: n.scheduledFor.toISOString(),
-    status: n.status, channel: n.channel, sender: n.sender, reason: n.reason, providerMessageId: n.providerMessageId,
-    providerErrorCode: n.providerErrorCode, createdAt: n.createdAt.toISOString(), updatedAt: n.updatedAt.toISOString(),
+    id: n.id,
+    ruleId: n.ruleId,
+    contactId: n.contactId,
+    occurrenceDate: n.occurrenceDate,
+    scheduledFor: n.scheduledFor.toISOString(),
+    status: n.status,
+    channel: n.channel,
+    sender: n.sender,
+    reason: n.reason,
+    providerMessageId: n.providerMessageId,
+    providerErrorCode: n.providerErrorCode,
+    createdAt: n.createdAt.toISOString(),
+    updatedAt: n.updatedAt.toISOString(),
   };
 }
 
-function toActivity(a: { id: string; kind: string; text: string; channel: string | null; sender: string | null; chatId: string | null; notificationId: string | null; createdAt: Date }) {
+function toActivity(a: {
+  id: string;
+  kind: string;
+  text: string;
+  channel: string | null;
+  sender: string | null;
+  chatId: string | null;
+  notificationId: string | null;
+  createdAt: Date;
+}) {
   return {
-    id: a.id, kind: a.kind, text: a.text, channel: a.channel, sender: a.sender, chatId: a.chatId,
+    id: a.id,
+    kind: a.kind,
+    text: a.text,
+    channel: a.channel,
+    sender: a.sender,
+    chatId: a.chatId,
     // The channel name in the feed links to the chat.
     chatLink: a.chatId ? `/v1/chats/${a.chatId}` : null,
-    notificationId: a.notificationId, createdAt: a.createdAt.toISOString(),
+    notificationId: a.notificationId,
+    createdAt: a.createdAt.toISOString(),
   };
 }

@@ -1,5 +1,6 @@
-// Chats (WhatsApp via Twilio, Instagram) and work orders, as the CRM around us keeps them.
+// Chats (WhatsApp via Twilio, Instagram), as the CRM around us keeps them.
 import { z } from 'zod';
+import { moveLastInboundForward } from '../../chats/inbound';
 import { notFound } from '../errors';
 import { addRoute } from '../routing';
 import { idParams, isoInstant, page, pagingQuery, uuid, pageOf } from '../schemas';
@@ -7,10 +8,21 @@ import type { RouteDeps } from './deps';
 
 const chatChannel = z.enum(['whatsapp', 'instagram']);
 const chatSchema = z.object({
-  id: z.string(), contactId: z.string(), channel: chatChannel, address: z.string(), lastInboundAt: z.string().nullable(), open: z.boolean(), createdAt: z.string(),
+  id: z.string(),
+  contactId: z.string(),
+  channel: chatChannel,
+  address: z.string(),
+  lastInboundAt: z.string().nullable(),
+  open: z.boolean(),
+  createdAt: z.string(),
 });
-const messageSchema = z.object({ id: z.string(), chatId: z.string(), direction: z.string(), text: z.string(), createdAt: z.string() });
-const workOrderSchema = z.object({ id: z.string(), contactId: z.string(), title: z.string(), status: z.enum(['open', 'closed']), createdAt: z.string() });
+const messageSchema = z.object({
+  id: z.string(),
+  chatId: z.string(),
+  direction: z.string(),
+  text: z.string(),
+  createdAt: z.string(),
+});
 
 const chatAddress = z.string().trim().min(1).max(100);
 
@@ -27,37 +39,71 @@ export function chatRoutes({ router, registry, db }: RouteDeps): void {
   };
 
   addRoute(router, registry, {
-    method: 'get', path: '/v1/chats', tag: 'Chats', summary: 'List chats (optionally of one contact)',
-    query: pagingQuery.extend({ contactId: uuid.optional() }), response: page(chatSchema),
+    method: 'get',
+    path: '/v1/chats',
+    tag: 'Chats',
+    summary: 'List chats (optionally of one contact)',
+    query: pagingQuery.extend({ contactId: uuid.optional() }),
+    response: page(chatSchema),
     handler: async ({ auth, query }) => {
       const where = { companyId: auth.companyId, ...(query.contactId ? { contactId: query.contactId } : {}) };
-      return pageOf(query, (window) => db.chat.findMany({ where, orderBy: { createdAt: 'desc' }, ...window }), () => db.chat.count({ where }), toChat);
+      return pageOf(
+        query,
+        (window) => db.chat.findMany({ where, orderBy: { createdAt: 'desc' }, ...window }),
+        () => db.chat.count({ where }),
+        toChat,
+      );
     },
   });
 
   // errors 404: contactOf() answers 404 for a body contactId of no contact in this company; the
   // document must say so (found by scripts/fuzz-api.sh: status_code_conformance).
   addRoute(router, registry, {
-    method: 'post', path: '/v1/chats', tag: 'Chats', summary: 'Register a contact\'s chat on a channel', status: 201, errors: [404, 409],
-    body: z.strictObject({ contactId: uuid, channel: chatChannel, address: chatAddress, lastInboundAt: isoInstant.nullable().optional(), open: z.boolean().default(true) }),
+    method: 'post',
+    path: '/v1/chats',
+    tag: 'Chats',
+    summary: "Register a contact's chat on a channel",
+    status: 201,
+    errors: [404, 409],
+    body: z.strictObject({
+      contactId: uuid,
+      channel: chatChannel,
+      address: chatAddress,
+      lastInboundAt: isoInstant.nullable().optional(),
+      open: z.boolean().default(true),
+    }),
     response: chatSchema,
     handler: async ({ auth, body }) => {
       await contactOf(auth.companyId, body.contactId);
       const chat = await db.chat.create({
-        data: { ...body, companyId: auth.companyId, lastInboundAt: body.lastInboundAt ? new Date(body.lastInboundAt) : null },
+        data: {
+          ...body,
+          companyId: auth.companyId,
+          lastInboundAt: body.lastInboundAt ? new Date(body.lastInboundAt) : null,
+        },
       });
       return toChat(chat);
     },
   });
 
   addRoute(router, registry, {
-    method: 'get', path: '/v1/chats/:id', tag: 'Chats', summary: 'One chat', params: idParams, response: chatSchema,
+    method: 'get',
+    path: '/v1/chats/:id',
+    tag: 'Chats',
+    summary: 'One chat',
+    params: idParams,
+    response: chatSchema,
     handler: async ({ auth, params }) => toChat(await chatOf(auth.companyId, params.id)),
   });
 
   addRoute(router, registry, {
-    method: 'patch', path: '/v1/chats/:id', tag: 'Chats', summary: 'Open or close a chat', params: idParams,
-    body: z.strictObject({ open: z.boolean() }), response: chatSchema,
+    method: 'patch',
+    path: '/v1/chats/:id',
+    tag: 'Chats',
+    summary: 'Open or close a chat',
+    params: idParams,
+    body: z.strictObject({ open: z.boolean() }),
+    response: chatSchema,
     handler: async ({ auth, params, body }) => {
       const chat = await chatOf(auth.companyId, params.id);
       return toChat(await db.chat.update({ where: { id: chat.id }, data: { open: body.open } }));
@@ -65,7 +111,12 @@ export function chatRoutes({ router, registry, db }: RouteDeps): void {
   });
 
   addRoute(router, registry, {
-    method: 'delete', path: '/v1/chats/:id', tag: 'Chats', summary: 'Delete a chat', status: 204, params: idParams,
+    method: 'delete',
+    path: '/v1/chats/:id',
+    tag: 'Chats',
+    summary: 'Delete a chat',
+    status: 204,
+    params: idParams,
     handler: async ({ auth, params }) => {
       const chat = await chatOf(auth.companyId, params.id);
       await db.chat.delete({ where: { id: chat.id } });
@@ -73,88 +124,72 @@ export function chatRoutes({ router, registry, db }: RouteDeps): void {
   });
 
   addRoute(router, registry, {
-    method: 'get', path: '/v1/chats/:id/messages', tag: 'Chats', summary: 'Messages of a chat, newest first', params: idParams,
-    query: pagingQuery, response: page(messageSchema),
+    method: 'get',
+    path: '/v1/chats/:id/messages',
+    tag: 'Chats',
+    summary: 'Messages of a chat, newest first',
+    params: idParams,
+    query: pagingQuery,
+    response: page(messageSchema),
     handler: async ({ auth, params, query }) => {
       const chat = await chatOf(auth.companyId, params.id);
-      return pageOf(query, (window) => db.chatMessage.findMany({ where: { chatId: chat.id }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], ...window }), () => db.chatMessage.count({ where: { chatId: chat.id } }), toMessage);
+      return pageOf(
+        query,
+        (window) =>
+          db.chatMessage.findMany({
+            where: { chatId: chat.id },
+            orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+            ...window,
+          }),
+        () => db.chatMessage.count({ where: { chatId: chat.id } }),
+        toMessage,
+      );
     },
   });
 
   addRoute(router, registry, {
-    method: 'post', path: '/v1/chats/:id/messages', tag: 'Chats', status: 201, params: idParams,
-    summary: 'Record an inbound message from the client (moves the chat\'s last-inbound time, which opens its window)',
-    body: z.strictObject({ text: z.string().min(1).max(4096), receivedAt: isoInstant.optional() }), response: messageSchema,
+    method: 'post',
+    path: '/v1/chats/:id/messages',
+    tag: 'Chats',
+    status: 201,
+    params: idParams,
+    summary: "Record an inbound message from the client (moves the chat's last-inbound time, which opens its window)",
+    body: z.strictObject({ text: z.string().min(1).max(4096), receivedAt: isoInstant.optional() }),
+    response: messageSchema,
     handler: async ({ auth, params, body }) => {
       const chat = await chatOf(auth.companyId, params.id);
       const receivedAt = body.receivedAt ? new Date(body.receivedAt) : new Date();
-      const [message] = await db.$transaction([
-        db.chatMessage.create({ data: { chatId: chat.id, direction: 'inbound', text: body.text, createdAt: receivedAt } }),
-        // Only ever moves forward: a late-arriving older message must not shrink the window.
-        db.chat.updateMany({ where: { id: chat.id, OR: [{ lastInboundAt: null }, { lastInboundAt: { lt: receivedAt } }] }, data: { lastInboundAt: receivedAt } }),
-      ]);
+      const message = await db.$transaction(async (tx) => {
+        await moveLastInboundForward(tx, [chat.id], receivedAt);
+        return tx.chatMessage.create({
+          data: { chatId: chat.id, direction: 'inbound', text: body.text, createdAt: receivedAt },
+        });
+      });
       return toMessage(message);
-    },
-  });
-
-  const workOrderOf = async (companyId: string, id: string) => {
-    const order = await db.workOrder.findFirst({ where: { id, companyId } });
-    if (!order) throw notFound('Work order');
-    return order;
-  };
-
-  addRoute(router, registry, {
-    method: 'get', path: '/v1/work-orders', tag: 'Work orders', summary: 'List work orders (optionally of one contact)',
-    query: pagingQuery.extend({ contactId: uuid.optional(), status: z.enum(['open', 'closed']).optional() }), response: page(workOrderSchema),
-    handler: async ({ auth, query }) => {
-      const where = { companyId: auth.companyId, ...(query.contactId ? { contactId: query.contactId } : {}), ...(query.status ? { status: query.status } : {}) };
-      return pageOf(query, (window) => db.workOrder.findMany({ where, orderBy: { createdAt: 'desc' }, ...window }), () => db.workOrder.count({ where }), toWorkOrder);
-    },
-  });
-
-  // errors 404: as for POST /v1/chats, an unknown body contactId is a documented 404.
-  addRoute(router, registry, {
-    method: 'post', path: '/v1/work-orders', tag: 'Work orders', summary: 'Create a work order for a contact', status: 201, errors: [404],
-    body: z.strictObject({ contactId: uuid, title: z.string().trim().min(1).max(200), status: z.enum(['open', 'closed']).default('open') }),
-    response: workOrderSchema,
-    handler: async ({ auth, body }) => {
-      await contactOf(auth.companyId, body.contactId);
-      return toWorkOrder(await db.workOrder.create({ data: { ...body, companyId: auth.companyId } }));
-    },
-  });
-
-  addRoute(router, registry, {
-    method: 'get', path: '/v1/work-orders/:id', tag: 'Work orders', summary: 'One work order', params: idParams, response: workOrderSchema,
-    handler: async ({ auth, params }) => toWorkOrder(await workOrderOf(auth.companyId, params.id)),
-  });
-
-  addRoute(router, registry, {
-    method: 'patch', path: '/v1/work-orders/:id', tag: 'Work orders', summary: 'Edit a work order', params: idParams,
-    body: z.strictObject({ title: z.string().trim().min(1).max(200).optional(), status: z.enum(['open', 'closed']).optional() }),
-    response: workOrderSchema,
-    handler: async ({ auth, params, body }) => {
-      const order = await workOrderOf(auth.companyId, params.id);
-      return toWorkOrder(await db.workOrder.update({ where: { id: order.id }, data: body }));
-    },
-  });
-
-  addRoute(router, registry, {
-    method: 'delete', path: '/v1/work-orders/:id', tag: 'Work orders', summary: 'Delete a work order', status: 204, params: idParams,
-    handler: async ({ auth, params }) => {
-      const order = await workOrderOf(auth.companyId, params.id);
-      await db.workOrder.delete({ where: { id: order.id } });
     },
   });
 }
 
-function toChat(c: { id: string; contactId: string; channel: 'whatsapp' | 'instagram'; address: string; lastInboundAt: Date | null; open: boolean; createdAt: Date }) {
-  return { id: c.id, contactId: c.contactId, channel: c.channel, address: c.address, lastInboundAt: c.lastInboundAt?.toISOString() ?? null, open: c.open, createdAt: c.createdAt.toISOString() };
+function toChat(c: {
+  id: string;
+  contactId: string;
+  channel: 'whatsapp' | 'instagram';
+  address: string;
+  lastInboundAt: Date | null;
+  open: boolean;
+  createdAt: Date;
+}) {
+  return {
+    id: c.id,
+    contactId: c.contactId,
+    channel: c.channel,
+    address: c.address,
+    lastInboundAt: c.lastInboundAt?.toISOString() ?? null,
+    open: c.open,
+    createdAt: c.createdAt.toISOString(),
+  };
 }
 
 function toMessage(m: { id: string; chatId: string; direction: string; text: string; createdAt: Date }) {
   return { id: m.id, chatId: m.chatId, direction: m.direction, text: m.text, createdAt: m.createdAt.toISOString() };
-}
-
-function toWorkOrder(w: { id: string; contactId: string; title: string; status: 'open' | 'closed'; createdAt: Date }) {
-  return { id: w.id, contactId: w.contactId, title: w.title, status: w.status, createdAt: w.createdAt.toISOString() };
 }

@@ -20,9 +20,21 @@ const companyPatch = z
     name: z.string().trim().min(1).max(200),
     timeZone,
     leapDayPolicy: z.enum(['feb28', 'mar1']),
-    whatsappWindowHours: z.number().int().min(1).max(24 * 30),
-    instagramWindowHours: z.number().int().min(1).max(24 * 30),
-    lateGraceMinutes: z.number().int().min(0).max(7 * 24 * 60),
+    whatsappWindowHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 30),
+    instagramWindowHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 30),
+    lateGraceMinutes: z
+      .number()
+      .int()
+      .min(0)
+      .max(7 * 24 * 60),
     gatewayEmail: email,
   })
   .partial();
@@ -31,13 +43,21 @@ const CALENDAR_KEYS = ['timeZone', 'leapDayPolicy', 'lateGraceMinutes'] as const
 
 export function companyRoutes({ router, registry, db, scheduler }: RouteDeps): void {
   addRoute(router, registry, {
-    method: 'get', path: '/v1/company', tag: 'Company', summary: 'The acting user\'s company settings', response: companySchema,
+    method: 'get',
+    path: '/v1/company',
+    tag: 'Company',
+    summary: "The acting user's company settings",
+    response: companySchema,
     handler: async ({ auth }) => toCompany(await db.company.findUniqueOrThrow({ where: { id: auth.companyId } })),
   });
 
   addRoute(router, registry, {
-    method: 'patch', path: '/v1/company', tag: 'Company', summary: 'Edit company settings (reminders re-plan when calendar settings change)',
-    body: companyPatch, response: companySchema,
+    method: 'patch',
+    path: '/v1/company',
+    tag: 'Company',
+    summary: 'Edit company settings (reminders re-plan when calendar settings change)',
+    body: companyPatch,
+    response: companySchema,
     handler: async ({ auth, body }) => {
       const company = await db.company.update({ where: { id: auth.companyId }, data: body });
       if (CALENDAR_KEYS.some((key) => key in body)) await scheduler.companyChanged(auth.companyId);

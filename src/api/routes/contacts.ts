@@ -47,7 +47,8 @@ const contactPatch = z.strictObject({
 });
 
 export function contactRoutes({ router, registry, db, scheduler }: RouteDeps): void {
-  const form = (companyId: string, kind: 'person' | 'organization') => db.contactField.findMany({ where: { companyId, kind } });
+  const form = (companyId: string, kind: 'person' | 'organization') =>
+    db.contactField.findMany({ where: { companyId, kind } });
   const findContact = async (companyId: string, id: string) => {
     const contact = await db.contact.findFirst({ where: { id, companyId } });
     if (!contact) throw notFound('Contact');
@@ -55,8 +56,15 @@ export function contactRoutes({ router, registry, db, scheduler }: RouteDeps): v
   };
 
   addRoute(router, registry, {
-    method: 'get', path: '/v1/contacts', tag: 'Contacts', summary: 'List contacts (filter by kind and role; paged)',
-    query: pagingQuery.extend({ kind: contactKind.optional(), role: contactRole.optional(), q: z.string().max(200).optional() }),
+    method: 'get',
+    path: '/v1/contacts',
+    tag: 'Contacts',
+    summary: 'List contacts (filter by kind and role; paged)',
+    query: pagingQuery.extend({
+      kind: contactKind.optional(),
+      role: contactRole.optional(),
+      q: z.string().max(200).optional(),
+    }),
     response: page(contactSchema),
     handler: async ({ auth, query }) => {
       const where = {
@@ -65,29 +73,51 @@ export function contactRoutes({ router, registry, db, scheduler }: RouteDeps): v
         ...(query.role ? { role: query.role } : {}),
         ...(query.q ? { name: { contains: query.q, mode: 'insensitive' as const } } : {}),
       };
-      return pageOf(query, (window) => db.contact.findMany({ where, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], ...window }), () => db.contact.count({ where }), toContact);
+      return pageOf(
+        query,
+        (window) => db.contact.findMany({ where, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], ...window }),
+        () => db.contact.count({ where }),
+        toContact,
+      );
     },
   });
 
   addRoute(router, registry, {
-    method: 'post', path: '/v1/contacts', tag: 'Contacts', summary: 'Create a contact (its reminders start)', status: 201,
-    body: contactCreate, response: contactSchema,
+    method: 'post',
+    path: '/v1/contacts',
+    tag: 'Contacts',
+    summary: 'Create a contact (its reminders start)',
+    status: 201,
+    body: contactCreate,
+    response: contactSchema,
     handler: async ({ auth, body }) => {
       const fields = checkFieldValues(await form(auth.companyId, body.kind), body.fields);
-      const contact = await db.contact.create({ data: { ...body, fields: mergeFieldValues({}, fields), companyId: auth.companyId } });
+      const contact = await db.contact.create({
+        data: { ...body, fields: mergeFieldValues({}, fields), companyId: auth.companyId },
+      });
       await scheduler.contactChanged(auth.companyId, contact.id);
       return toContact(contact);
     },
   });
 
   addRoute(router, registry, {
-    method: 'get', path: '/v1/contacts/:id', tag: 'Contacts', summary: 'One contact', params: idParams, response: contactSchema,
+    method: 'get',
+    path: '/v1/contacts/:id',
+    tag: 'Contacts',
+    summary: 'One contact',
+    params: idParams,
+    response: contactSchema,
     handler: async ({ auth, params }) => toContact(await findContact(auth.companyId, params.id)),
   });
 
   addRoute(router, registry, {
-    method: 'patch', path: '/v1/contacts/:id', tag: 'Contacts', summary: 'Edit a contact (its reminders re-plan, start or end)',
-    params: idParams, body: contactPatch, response: contactSchema,
+    method: 'patch',
+    path: '/v1/contacts/:id',
+    tag: 'Contacts',
+    summary: 'Edit a contact (its reminders re-plan, start or end)',
+    params: idParams,
+    body: contactPatch,
+    response: contactSchema,
     handler: async ({ auth, params, body }) => {
       const existing = await findContact(auth.companyId, params.id);
       const kind = body.kind ?? existing.kind;
@@ -95,7 +125,9 @@ export function contactRoutes({ router, registry, db, scheduler }: RouteDeps): v
       const fields = body.fields ? checkFieldValues(newForm, body.fields) : {};
       // A contact that changes kind moves to the other form: values of the old form's fields go.
       const keys = new Set(newForm.map((f) => f.key));
-      const kept = Object.fromEntries(Object.entries(mergeFieldValues(existing.fields, fields)).filter(([key]) => keys.has(key)));
+      const kept = Object.fromEntries(
+        Object.entries(mergeFieldValues(existing.fields, fields)).filter(([key]) => keys.has(key)),
+      );
       const contact = await db.contact.update({
         where: { id: existing.id },
         data: { ...body, fields: kept },
@@ -106,7 +138,12 @@ export function contactRoutes({ router, registry, db, scheduler }: RouteDeps): v
   });
 
   addRoute(router, registry, {
-    method: 'delete', path: '/v1/contacts/:id', tag: 'Contacts', summary: 'Delete a contact (its reminders end)', status: 204, params: idParams,
+    method: 'delete',
+    path: '/v1/contacts/:id',
+    tag: 'Contacts',
+    summary: 'Delete a contact (its reminders end)',
+    status: 204,
+    params: idParams,
     handler: async ({ auth, params }) => {
       const contact = await findContact(auth.companyId, params.id);
       await db.contact.delete({ where: { id: contact.id } });
@@ -117,9 +154,16 @@ export function contactRoutes({ router, registry, db, scheduler }: RouteDeps): v
 
 export function toContact(c: Contact) {
   return {
-    id: c.id, kind: c.kind, role: c.role, name: c.name, phone: c.phone, email: c.email,
-    smsConsent: c.smsConsent, emailConsent: c.emailConsent,
+    id: c.id,
+    kind: c.kind,
+    role: c.role,
+    name: c.name,
+    phone: c.phone,
+    email: c.email,
+    smsConsent: c.smsConsent,
+    emailConsent: c.emailConsent,
     fields: (c.fields ?? {}) as Record<string, unknown>,
-    createdAt: c.createdAt.toISOString(), updatedAt: c.updatedAt.toISOString(),
+    createdAt: c.createdAt.toISOString(),
+    updatedAt: c.updatedAt.toISOString(),
   };
 }

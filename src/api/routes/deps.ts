@@ -1,7 +1,7 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Router } from 'express';
 import type { Db } from '../../db/client';
-import type { ReminderScheduler } from '../../reminders/scheduler';
+import type { ReminderScheduler } from '../../scheduling/scheduler';
 
 /** What every route module gets. */
 export interface RouteDeps {

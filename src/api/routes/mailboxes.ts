@@ -9,11 +9,22 @@ import { email, idParams, uuid } from '../schemas';
 import type { RouteDeps } from './deps';
 
 export const mailboxSchema = z.object({
-  id: z.string(), address: z.string(), smtpHost: z.string(), smtpPort: z.number().int(), smtpSecure: z.boolean(), smtpUser: z.string(),
-  userIds: z.array(z.string()), canSend: z.boolean(),
+  id: z.string(),
+  address: z.string(),
+  smtpHost: z.string(),
+  smtpPort: z.number().int(),
+  smtpSecure: z.boolean(),
+  smtpUser: z.string(),
+  userIds: z.array(z.string()),
+  canSend: z.boolean(),
 });
 
-const smtpHost = z.string().trim().min(1).max(253).regex(/^[A-Za-z0-9.-]+$/, 'must be a host name');
+const smtpHost = z
+  .string()
+  .trim()
+  .min(1)
+  .max(253)
+  .regex(/^[A-Za-z0-9.-]+$/, 'must be a host name');
 
 export async function mailboxUsableBy(db: Db, mailboxId: string, userId: string): Promise<boolean> {
   return (await db.mailboxAccess.count({ where: { mailboxId, userId } })) > 0;
@@ -26,23 +37,42 @@ export function mailboxRoutes({ router, registry, db, mailboxSecretKey }: RouteD
     return mailbox;
   };
   const seal = (password: string) => {
-    if (!mailboxSecretKey) throw new HttpError(503, 'not_configured', 'Mailboxes need MAILBOX_SECRET_KEY to be configured on the server');
+    if (!mailboxSecretKey)
+      throw new HttpError(503, 'not_configured', 'Mailboxes need MAILBOX_SECRET_KEY to be configured on the server');
     return encryptSecret(password, mailboxSecretKey);
   };
 
   addRoute(router, registry, {
-    method: 'get', path: '/v1/mailboxes', tag: 'Mailboxes', summary: 'Connected mailboxes (no secrets)', response: z.object({ items: z.array(mailboxSchema) }),
+    method: 'get',
+    path: '/v1/mailboxes',
+    tag: 'Mailboxes',
+    summary: 'Connected mailboxes (no secrets)',
+    response: z.object({ items: z.array(mailboxSchema) }),
     handler: async ({ auth }) => ({
-      items: (await db.mailbox.findMany({ where: { companyId: auth.companyId }, include: { access: true }, orderBy: { createdAt: 'asc' } })).map((m) => toMailbox(m, auth.userId)),
+      items: (
+        await db.mailbox.findMany({
+          where: { companyId: auth.companyId },
+          include: { access: true },
+          orderBy: { createdAt: 'asc' },
+        })
+      ).map((m) => toMailbox(m, auth.userId)),
     }),
   });
 
   addRoute(router, registry, {
-    method: 'post', path: '/v1/mailboxes', tag: 'Mailboxes', status: 201, errors: [409],
+    method: 'post',
+    path: '/v1/mailboxes',
+    tag: 'Mailboxes',
+    status: 201,
+    errors: [409],
     summary: 'Connect a mailbox (the connecting user may send from it)',
     body: z.strictObject({
-      address: email, smtpHost, smtpPort: z.number().int().min(1).max(65535), smtpSecure: z.boolean().default(false),
-      smtpUser: z.string().min(1).max(200), smtpPassword: z.string().min(1).max(500),
+      address: email,
+      smtpHost,
+      smtpPort: z.number().int().min(1).max(65535),
+      smtpSecure: z.boolean().default(false),
+      smtpUser: z.string().min(1).max(200),
+      smtpPassword: z.string().min(1).max(500),
       userIds: z.array(uuid).max(500).default([]),
     }),
     response: mailboxSchema,
@@ -51,7 +81,9 @@ export function mailboxRoutes({ router, registry, db, mailboxSecretKey }: RouteD
       await assertUsersOfCompany(db, auth.companyId, userIds);
       const mailbox = await db.mailbox.create({
         data: {
-          ...settings, companyId: auth.companyId, smtpPasswordEncrypted: seal(smtpPassword),
+          ...settings,
+          companyId: auth.companyId,
+          smtpPasswordEncrypted: seal(smtpPassword),
           access: { create: [...new Set([auth.userId, ...userIds])].map((userId) => ({ userId })) },
         },
         include: { access: true },
@@ -61,20 +93,34 @@ export function mailboxRoutes({ router, registry, db, mailboxSecretKey }: RouteD
   });
 
   addRoute(router, registry, {
-    method: 'get', path: '/v1/mailboxes/:id', tag: 'Mailboxes', summary: 'One mailbox (no secrets)', params: idParams, response: mailboxSchema,
+    method: 'get',
+    path: '/v1/mailboxes/:id',
+    tag: 'Mailboxes',
+    summary: 'One mailbox (no secrets)',
+    params: idParams,
+    response: mailboxSchema,
     handler: async ({ auth, params }) => toMailbox(await mailboxOf(auth.companyId, params.id), auth.userId),
   });
 
   addRoute(router, registry, {
-    method: 'patch', path: '/v1/mailboxes/:id', tag: 'Mailboxes', summary: 'Edit SMTP settings (users with access or admins)', params: idParams, errors: [403],
+    method: 'patch',
+    path: '/v1/mailboxes/:id',
+    tag: 'Mailboxes',
+    summary: 'Edit SMTP settings (users with access or admins)',
+    params: idParams,
+    errors: [403],
     body: z.strictObject({
-      smtpHost: smtpHost.optional(), smtpPort: z.number().int().min(1).max(65535).optional(), smtpSecure: z.boolean().optional(),
-      smtpUser: z.string().min(1).max(200).optional(), smtpPassword: z.string().min(1).max(500).optional(),
+      smtpHost: smtpHost.optional(),
+      smtpPort: z.number().int().min(1).max(65535).optional(),
+      smtpSecure: z.boolean().optional(),
+      smtpUser: z.string().min(1).max(200).optional(),
+      smtpPassword: z.string().min(1).max(500).optional(),
     }),
     response: mailboxSchema,
     handler: async ({ auth, params, body }) => {
       const mailbox = await mailboxOf(auth.companyId, params.id);
-      if (!auth.isAdmin && !mailbox.access.some((a) => a.userId === auth.userId)) throw forbidden('You do not have access to this mailbox');
+      if (!auth.isAdmin && !mailbox.access.some((a) => a.userId === auth.userId))
+        throw forbidden('You do not have access to this mailbox');
       const { smtpPassword, ...settings } = body;
       const updated = await db.mailbox.update({
         where: { id: mailbox.id },
@@ -86,26 +132,49 @@ export function mailboxRoutes({ router, registry, db, mailboxSecretKey }: RouteD
   });
 
   addRoute(router, registry, {
-    method: 'put', path: '/v1/mailboxes/:id/access', tag: 'Mailboxes', summary: 'Set which users may send from the mailbox (admins only)', params: idParams, errors: [403],
-    body: z.strictObject({ userIds: z.array(uuid).max(500) }), response: mailboxSchema,
+    method: 'put',
+    path: '/v1/mailboxes/:id/access',
+    tag: 'Mailboxes',
+    summary: 'Set which users may send from the mailbox (admins only)',
+    params: idParams,
+    errors: [403],
+    body: z.strictObject({ userIds: z.array(uuid).max(500) }),
+    response: mailboxSchema,
     handler: async ({ auth, params, body }) => {
       if (!auth.isAdmin) throw forbidden('Only admins can change mailbox access');
       const mailbox = await mailboxOf(auth.companyId, params.id);
       await assertUsersOfCompany(db, auth.companyId, body.userIds);
       await db.$transaction([
         db.mailboxAccess.deleteMany({ where: { mailboxId: mailbox.id } }),
-        db.mailboxAccess.createMany({ data: [...new Set(body.userIds)].map((userId) => ({ mailboxId: mailbox.id, userId })) }),
+        db.mailboxAccess.createMany({
+          data: [...new Set(body.userIds)].map((userId) => ({ mailboxId: mailbox.id, userId })),
+        }),
       ]);
       return toMailbox(await mailboxOf(auth.companyId, mailbox.id), auth.userId);
     },
   });
 
   addRoute(router, registry, {
-    method: 'delete', path: '/v1/mailboxes/:id', tag: 'Mailboxes', summary: 'Disconnect a mailbox (refused while rules send from it)', status: 204, params: idParams, errors: [409],
+    method: 'delete',
+    path: '/v1/mailboxes/:id',
+    tag: 'Mailboxes',
+    summary: 'Disconnect a mailbox (refused while rules send from it)',
+    status: 204,
+    params: idParams,
+    errors: [409],
     handler: async ({ auth, params }) => {
       const mailbox = await mailboxOf(auth.companyId, params.id);
-      const rules = await db.notificationRule.findMany({ where: { mailboxId: mailbox.id }, select: { id: true, name: true } });
-      if (rules.length > 0) throw new HttpError(409, 'conflict', `${rules.length} notification rule(s) send from this mailbox; change them first`, { rules });
+      const rules = await db.notificationRule.findMany({
+        where: { mailboxId: mailbox.id },
+        select: { id: true, name: true },
+      });
+      if (rules.length > 0)
+        throw new HttpError(
+          409,
+          'conflict',
+          `${rules.length} notification rule(s) send from this mailbox; change them first`,
+          { rules },
+        );
       await db.mailbox.delete({ where: { id: mailbox.id } });
     },
   });
@@ -114,13 +183,33 @@ export function mailboxRoutes({ router, registry, db, mailboxSecretKey }: RouteD
 async function assertUsersOfCompany(db: Db, companyId: string, userIds: string[]): Promise<void> {
   if (userIds.length === 0) return;
   const found = await db.user.count({ where: { companyId, id: { in: userIds } } });
-  if (found !== new Set(userIds).size) throw badRequest('body.userIds: some users do not exist in this company', [{ path: 'body.userIds', message: 'unknown user' }]);
+  if (found !== new Set(userIds).size)
+    throw badRequest('body.userIds: some users do not exist in this company', [
+      { path: 'body.userIds', message: 'unknown user' },
+    ]);
 }
 
 function toMailbox(
-  m: { id: string; address: string; smtpHost: string; smtpPort: number; smtpSecure: boolean; smtpUser: string; access: Array<{ userId: string }> },
+  m: {
+    id: string;
+    address: string;
+    smtpHost: string;
+    smtpPort: number;
+    smtpSecure: boolean;
+    smtpUser: string;
+    access: Array<{ userId: string }>;
+  },
   actingUserId: string,
 ) {
   const userIds = m.access.map((a) => a.userId);
-  return { id: m.id, address: m.address, smtpHost: m.smtpHost, smtpPort: m.smtpPort, smtpSecure: m.smtpSecure, smtpUser: m.smtpUser, userIds, canSend: userIds.includes(actingUserId) };
+  return {
+    id: m.id,
+    address: m.address,
+    smtpHost: m.smtpHost,
+    smtpPort: m.smtpPort,
+    smtpSecure: m.smtpSecure,
+    smtpUser: m.smtpUser,
+    userIds,
+    canSend: userIds.includes(actingUserId),
+  };
 }

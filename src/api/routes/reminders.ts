@@ -1,8 +1,8 @@
 // A contact's pending reminders: one per enabled rule that applies to it, with the next send.
 import { z } from 'zod';
 import { nextSend } from '../../calendar/schedule';
-import { scheduleFor } from '../../reminders/plan-inputs';
-import { reminderWorkflowId } from '../../reminders/ids';
+import { scheduleFor } from '../../shared/plan-inputs';
+import { reminderWorkflowId } from '../../shared/ids';
 import { notFound } from '../errors';
 import { addRoute } from '../routing';
 import { idParams } from '../schemas';
@@ -10,25 +10,48 @@ import type { RouteDeps } from './deps';
 
 export function reminderRoutes({ router, registry, db }: RouteDeps): void {
   addRoute(router, registry, {
-    method: 'get', path: '/v1/contacts/:id/reminders', tag: 'Contacts', summary: 'The contact\'s pending reminders (rule, next send)',
+    method: 'get',
+    path: '/v1/contacts/:id/reminders',
+    tag: 'Contacts',
+    summary: "The contact's pending reminders (rule, next send)",
     params: idParams,
     response: z.object({
-      items: z.array(z.object({
-        ruleId: z.string(), ruleName: z.string(), workflowId: z.string(), occurrenceDate: z.string(), sendAt: z.string(), sendAtLocal: z.string(),
-      })),
+      items: z.array(
+        z.object({
+          ruleId: z.string(),
+          ruleName: z.string(),
+          workflowId: z.string(),
+          occurrenceDate: z.string(),
+          sendAt: z.string(),
+          sendAtLocal: z.string(),
+        }),
+      ),
     }),
     handler: async ({ auth, params }) => {
       const contact = await db.contact.findFirst({ where: { id: params.id, companyId: auth.companyId } });
       if (!contact) throw notFound('Contact');
       const company = await db.company.findUniqueOrThrow({ where: { id: auth.companyId } });
-      const rules = await db.notificationRule.findMany({ where: { companyId: auth.companyId, kind: contact.kind, enabled: true }, include: { eventField: true }, orderBy: { createdAt: 'asc' } });
+      const rules = await db.notificationRule.findMany({
+        where: { companyId: auth.companyId, kind: contact.kind, enabled: true },
+        include: { eventField: true },
+        orderBy: { createdAt: 'asc' },
+      });
       const now = Date.now();
       const items = rules.flatMap((rule) => {
         const planned = scheduleFor(rule, company, contact);
         if (!planned.ok) return [];
         const next = nextSend({ ...planned.schedule, now });
         if (!next.ok) return [];
-        return [{ ruleId: rule.id, ruleName: rule.name, workflowId: reminderWorkflowId(rule.id, contact.id), occurrenceDate: next.occurrenceDate, sendAt: next.sendAt.toISOString(), sendAtLocal: next.sendAtLocal }];
+        return [
+          {
+            ruleId: rule.id,
+            ruleName: rule.name,
+            workflowId: reminderWorkflowId(rule.id, contact.id),
+            occurrenceDate: next.occurrenceDate,
+            sendAt: next.sendAt.toISOString(),
+            sendAtLocal: next.sendAtLocal,
+          },
+        ];
       });
       return { items: items.sort((a, b) => a.sendAt.localeCompare(b.sendAt)) };
     },

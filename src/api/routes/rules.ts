@@ -3,8 +3,13 @@ import { z } from 'zod';
 import { nextSend, upcomingSends, validateScheduleRule } from '../../calendar/schedule';
 import type { Db } from '../../db/client';
 import type { ContactField, Mailbox, NotificationRule } from '../../generated/prisma/client';
-import { scheduleFor, templateVariables } from '../../reminders/plan-inputs';
-import { checkTemplate, renderTemplate, type TemplateVariables } from '../../templates/message-template';
+import { scheduleFor, templateVariables } from '../../shared/plan-inputs';
+import {
+  checkTemplate,
+  DEFAULT_SUBJECT_TEMPLATE,
+  renderTemplate,
+  type TemplateVariables,
+} from '../../templates/message-template';
 import { badRequest, forbidden, notFound, unprocessable } from '../errors';
 import { addRoute } from '../routing';
 import { contactKind, idParams, isoInstant, page, pagingQuery, sendTime, uuid, pageOf } from '../schemas';
@@ -52,7 +57,9 @@ const ruleCreate = z.strictObject({
   ...ruleFields,
   kind: contactKind,
   /** Notifications go to clients only; kept explicit so a request for employees is refused clearly. */
-  audience: z.literal('clients', { message: 'notifications can only be sent to clients, never to employees' }).default('clients'),
+  audience: z
+    .literal('clients', { message: 'notifications can only be sent to clients, never to employees' })
+    .default('clients'),
   recurrence: ruleFields.recurrence.default('yearly'),
   emailSender: emailSender.optional(),
   tryLastChatFirst: ruleFields.tryLastChatFirst.default(false),
@@ -61,9 +68,13 @@ const ruleCreate = z.strictObject({
   enabled: ruleFields.enabled.default(true),
 });
 
-const rulePatch = z.strictObject({ ...ruleFields, emailSender: emailSender.nullable(), subjectTemplate: ruleFields.subjectTemplate.nullable() }).partial();
-
-const DEFAULT_SUBJECT = '{{eventLabel}}: {{eventDate}}';
+const rulePatch = z
+  .strictObject({
+    ...ruleFields,
+    emailSender: emailSender.nullable(),
+    subjectTemplate: ruleFields.subjectTemplate.nullable(),
+  })
+  .partial();
 
 /** Renders for preview; a stored template that cannot render is a 422, not a 500. */
 function renderForPreview(template: string, variables: TemplateVariables, field: string): string {
@@ -71,7 +82,9 @@ function renderForPreview(template: string, variables: TemplateVariables, field:
     return renderTemplate(template, variables);
   } catch (error) {
     const failure = (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
-    throw unprocessable(`The rule's ${field} cannot be rendered (${failure}); fix it with PATCH`, [{ path: field, message: failure }]);
+    throw unprocessable(`The rule's ${field} cannot be rendered (${failure}); fix it with PATCH`, [
+      { path: field, message: failure },
+    ]);
   }
 }
 
@@ -81,13 +94,18 @@ type RuleRow = NotificationRule & { eventField: ContactField; mailbox: Mailbox |
 
 export function ruleRoutes({ router, registry, db, scheduler }: RouteDeps): void {
   const ruleOf = async (companyId: string, id: string): Promise<RuleRow> => {
-    const rule = await db.notificationRule.findFirst({ where: { id, companyId }, include: { eventField: true, mailbox: true } });
+    const rule = await db.notificationRule.findFirst({
+      where: { id, companyId },
+      include: { eventField: true, mailbox: true },
+    });
     if (!rule) throw notFound('Notification rule');
     return rule;
   };
 
   addRoute(router, registry, {
-    method: 'get', path: '/v1/notification-rules/email-senders', tag: 'Notification rules',
+    method: 'get',
+    path: '/v1/notification-rules/email-senders',
+    tag: 'Notification rules',
     summary: 'Addresses the acting user may send rule emails from (gateway, and connected mailboxes they may use)',
     response: z.object({
       items: z.array(z.object({ emailSender: z.string(), address: z.string(), kind: z.enum(['gateway', 'mailbox']) })),
@@ -95,7 +113,10 @@ export function ruleRoutes({ router, registry, db, scheduler }: RouteDeps): void
     }),
     handler: async ({ auth }) => {
       const company = await db.company.findUniqueOrThrow({ where: { id: auth.companyId } });
-      const mailboxes = await db.mailbox.findMany({ where: { companyId: auth.companyId, access: { some: { userId: auth.userId } } }, orderBy: { address: 'asc' } });
+      const mailboxes = await db.mailbox.findMany({
+        where: { companyId: auth.companyId, access: { some: { userId: auth.userId } } },
+        orderBy: { address: 'asc' },
+      });
       const connected = await db.mailbox.count({ where: { companyId: auth.companyId } });
       return {
         items: [
@@ -103,30 +124,64 @@ export function ruleRoutes({ router, registry, db, scheduler }: RouteDeps): void
           ...mailboxes.map((m) => ({ emailSender: m.id, address: m.address, kind: 'mailbox' as const })),
         ],
         ...(connected === 0
-          ? { connectMailbox: { message: 'No mailbox is connected yet. Connect one to send from your own address.', href: '/v1/mailboxes' } }
+          ? {
+              connectMailbox: {
+                message: 'No mailbox is connected yet. Connect one to send from your own address.',
+                href: '/v1/mailboxes',
+              },
+            }
           : {}),
       };
     },
   });
 
   addRoute(router, registry, {
-    method: 'get', path: '/v1/notification-rules', tag: 'Notification rules', summary: 'List rules',
-    query: pagingQuery.extend({ kind: contactKind.optional() }), response: page(ruleSchema),
+    method: 'get',
+    path: '/v1/notification-rules',
+    tag: 'Notification rules',
+    summary: 'List rules',
+    query: pagingQuery.extend({ kind: contactKind.optional() }),
+    response: page(ruleSchema),
     handler: async ({ auth, query }) => {
       const where = { companyId: auth.companyId, ...(query.kind ? { kind: query.kind } : {}) };
-      return pageOf(query, (window) => db.notificationRule.findMany({ where, include: { eventField: true, mailbox: true }, orderBy: { createdAt: 'asc' }, ...window }), () => db.notificationRule.count({ where }), toRule);
+      return pageOf(
+        query,
+        (window) =>
+          db.notificationRule.findMany({
+            where,
+            include: { eventField: true, mailbox: true },
+            orderBy: { createdAt: 'asc' },
+            ...window,
+          }),
+        () => db.notificationRule.count({ where }),
+        toRule,
+      );
     },
   });
 
   addRoute(router, registry, {
-    method: 'post', path: '/v1/notification-rules', tag: 'Notification rules', status: 201, errors: [403],
+    method: 'post',
+    path: '/v1/notification-rules',
+    tag: 'Notification rules',
+    status: 201,
+    errors: [403],
     summary: 'Create a rule (its reminders start in the background; see `reminders` for progress)',
-    body: ruleCreate, response: ruleSchema,
+    body: ruleCreate,
+    response: ruleSchema,
     handler: async ({ auth, body }) => {
       const { audience: _audience, emailSender: sender, ...fields } = body;
-      const checked = await checkRule(db, auth, { ...fields, emailSender: sender ?? null, subjectTemplate: fields.subjectTemplate ?? null });
+      const checked = await checkRule(db, auth, {
+        ...fields,
+        emailSender: sender ?? null,
+        subjectTemplate: fields.subjectTemplate ?? null,
+      });
       const rule = await db.notificationRule.create({
-        data: { ...fields, companyId: auth.companyId, mailboxId: checked.mailboxId, subjectTemplate: checked.subjectTemplate },
+        data: {
+          ...fields,
+          companyId: auth.companyId,
+          mailboxId: checked.mailboxId,
+          subjectTemplate: checked.subjectTemplate,
+        },
         include: { eventField: true, mailbox: true },
       });
       if (rule.enabled) await scheduler.ruleChanged(rule);
@@ -135,15 +190,24 @@ export function ruleRoutes({ router, registry, db, scheduler }: RouteDeps): void
   });
 
   addRoute(router, registry, {
-    method: 'get', path: '/v1/notification-rules/:id', tag: 'Notification rules', summary: 'One rule, with reminders started / total',
-    params: idParams, response: ruleSchema,
+    method: 'get',
+    path: '/v1/notification-rules/:id',
+    tag: 'Notification rules',
+    summary: 'One rule, with reminders started / total',
+    params: idParams,
+    response: ruleSchema,
     handler: async ({ auth, params }) => toRule(await ruleOf(auth.companyId, params.id)),
   });
 
   addRoute(router, registry, {
-    method: 'patch', path: '/v1/notification-rules/:id', tag: 'Notification rules', errors: [403],
+    method: 'patch',
+    path: '/v1/notification-rules/:id',
+    tag: 'Notification rules',
+    errors: [403],
     summary: 'Edit, enable or disable a rule (sleeping reminders re-plan; disabling ends them)',
-    params: idParams, body: rulePatch, response: ruleSchema,
+    params: idParams,
+    body: rulePatch,
+    response: ruleSchema,
     handler: async ({ auth, params, body }) => {
       const existing = await ruleOf(auth.companyId, params.id);
       const { emailSender: sender, ...fields } = body;
@@ -168,7 +232,11 @@ export function ruleRoutes({ router, registry, db, scheduler }: RouteDeps): void
   });
 
   addRoute(router, registry, {
-    method: 'delete', path: '/v1/notification-rules/:id', tag: 'Notification rules', status: 204, params: idParams,
+    method: 'delete',
+    path: '/v1/notification-rules/:id',
+    tag: 'Notification rules',
+    status: 204,
+    params: idParams,
     summary: 'Delete a rule (its reminders end)',
     handler: async ({ auth, params }) => {
       const rule = await ruleOf(auth.companyId, params.id);
@@ -178,12 +246,19 @@ export function ruleRoutes({ router, registry, db, scheduler }: RouteDeps): void
   });
 
   addRoute(router, registry, {
-    method: 'post', path: '/v1/notification-rules/:id/preview', tag: 'Notification rules', errors: [422],
+    method: 'post',
+    path: '/v1/notification-rules/:id/preview',
+    tag: 'Notification rules',
+    errors: [422],
     summary: 'Render the rule for one contact without sending (subject, body, next send or why there is none)',
-    params: idParams, body: z.strictObject({ contactId: uuid }),
+    params: idParams,
+    body: z.strictObject({ contactId: uuid }),
     response: z.object({
-      subject: z.string().nullable(), body: z.string(), channel: z.string(),
-      nextSend: scheduleItem.nullable(), reason: z.string().optional(),
+      subject: z.string().nullable(),
+      body: z.string(),
+      channel: z.string(),
+      nextSend: scheduleItem.nullable(),
+      reason: z.string().optional(),
     }),
     handler: async ({ auth, params, body }) => {
       const rule = await ruleOf(auth.companyId, params.id);
@@ -195,20 +270,32 @@ export function ruleRoutes({ router, registry, db, scheduler }: RouteDeps): void
       const occurrenceDate = next?.ok ? next.occurrenceDate : '(no upcoming date)';
       const variables = templateVariables(rule, company, contact, occurrenceDate);
       return {
-        subject: rule.channel === 'email' ? renderForPreview(rule.subjectTemplate ?? DEFAULT_SUBJECT, variables, 'subjectTemplate') : null,
+        subject:
+          rule.channel === 'email'
+            ? renderForPreview(rule.subjectTemplate ?? DEFAULT_SUBJECT_TEMPLATE, variables, 'subjectTemplate')
+            : null,
         body: renderForPreview(rule.bodyTemplate, variables, 'bodyTemplate'),
         channel: rule.channel,
-        nextSend: next?.ok ? { occurrenceDate: next.occurrenceDate, sendAt: next.sendAt.toISOString(), sendAtLocal: next.sendAtLocal } : null,
+        nextSend: next?.ok
+          ? { occurrenceDate: next.occurrenceDate, sendAt: next.sendAt.toISOString(), sendAtLocal: next.sendAtLocal }
+          : null,
         ...(planned.ok ? (next && !next.ok ? { reason: next.reason } : {}) : { reason: planned.reason }),
       };
     },
   });
 
   addRoute(router, registry, {
-    method: 'get', path: '/v1/notification-rules/:id/schedule', tag: 'Notification rules', errors: [422],
+    method: 'get',
+    path: '/v1/notification-rules/:id/schedule',
+    tag: 'Notification rules',
+    errors: [422],
     summary: 'The next sends of this rule for one contact, at or after `from` (default now)',
     params: idParams,
-    query: z.object({ contactId: uuid, count: z.coerce.number().int().min(1).max(100).default(5), from: isoInstant.optional() }),
+    query: z.object({
+      contactId: uuid,
+      count: z.coerce.number().int().min(1).max(100).default(5),
+      from: isoInstant.optional(),
+    }),
     response: z.object({ items: z.array(scheduleItem) }),
     handler: async ({ auth, params, query }) => {
       const rule = await ruleOf(auth.companyId, params.id);
@@ -221,7 +308,11 @@ export function ruleRoutes({ router, registry, db, scheduler }: RouteDeps): void
       if (problem) return { items: [] };
       const from = query.from ? Date.parse(query.from) : Date.now();
       return {
-        items: upcomingSends(planned.schedule, from, query.count).map((s) => ({ occurrenceDate: s.occurrenceDate, sendAt: s.sendAt.toISOString(), sendAtLocal: s.sendAtLocal })),
+        items: upcomingSends(planned.schedule, from, query.count).map((s) => ({
+          occurrenceDate: s.occurrenceDate,
+          sendAt: s.sendAt.toISOString(),
+          sendAtLocal: s.sendAtLocal,
+        })),
       };
     },
   });
@@ -237,15 +328,30 @@ interface RuleCheckInput {
 }
 
 /** Cross-field checks zod cannot do alone; each error names the field. */
-async function checkRule(db: Db, auth: { companyId: string; userId: string }, input: RuleCheckInput): Promise<{ mailboxId: string | null; subjectTemplate: string | null }> {
+async function checkRule(
+  db: Db,
+  auth: { companyId: string; userId: string },
+  input: RuleCheckInput,
+): Promise<{ mailboxId: string | null; subjectTemplate: string | null }> {
   const details: Array<{ path: string; message: string }> = [];
   if (input.eventFieldId) {
     const field = await db.contactField.findFirst({ where: { id: input.eventFieldId, companyId: auth.companyId } });
-    if (!field) details.push({ path: 'body.eventFieldId', message: 'no such field in this company\'s contact form' });
-    else if (field.type !== 'date') details.push({ path: 'body.eventFieldId', message: `"${field.label}" is a ${field.type} field; the event must be a date field` });
-    else if (input.kind && field.kind !== input.kind) details.push({ path: 'body.eventFieldId', message: `"${field.label}" belongs to the ${field.kind} form, not the ${input.kind} form` });
+    if (!field) details.push({ path: 'body.eventFieldId', message: "no such field in this company's contact form" });
+    else if (field.type !== 'date')
+      details.push({
+        path: 'body.eventFieldId',
+        message: `"${field.label}" is a ${field.type} field; the event must be a date field`,
+      });
+    else if (input.kind && field.kind !== input.kind)
+      details.push({
+        path: 'body.eventFieldId',
+        message: `"${field.label}" belongs to the ${field.kind} form, not the ${input.kind} form`,
+      });
   }
-  for (const [path, template] of [['body.bodyTemplate', input.bodyTemplate], ['body.subjectTemplate', input.subjectTemplate]] as const) {
+  for (const [path, template] of [
+    ['body.bodyTemplate', input.bodyTemplate],
+    ['body.subjectTemplate', input.subjectTemplate],
+  ] as const) {
     if (template) for (const message of checkTemplate(template)) details.push({ path, message });
   }
   let mailboxId: string | null = null;
@@ -254,25 +360,42 @@ async function checkRule(db: Db, auth: { companyId: string; userId: string }, in
   }
   if (input.channel === 'email' && input.emailSender && input.emailSender !== 'gateway') {
     const mailbox = await db.mailbox.findFirst({ where: { id: input.emailSender, companyId: auth.companyId } });
-    if (!mailbox) details.push({ path: 'body.emailSender', message: 'no such mailbox; connect one with POST /v1/mailboxes or use "gateway"' });
+    if (!mailbox)
+      details.push({
+        path: 'body.emailSender',
+        message: 'no such mailbox; connect one with POST /v1/mailboxes or use "gateway"',
+      });
     else mailboxId = mailbox.id;
   }
-  if (details.length > 0) throw badRequest(`Invalid request: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`, details);
+  if (details.length > 0)
+    throw badRequest(`Invalid request: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`, details);
   if (mailboxId && !(await mailboxUsableBy(db, mailboxId, auth.userId))) {
-    throw forbidden('You do not have access to send from this mailbox; ask an admin to grant it (PUT /v1/mailboxes/{id}/access)');
+    throw forbidden(
+      'You do not have access to send from this mailbox; ask an admin to grant it (PUT /v1/mailboxes/{id}/access)',
+    );
   }
-  const subjectTemplate = input.channel === 'email' ? (input.subjectTemplate ?? DEFAULT_SUBJECT) : null;
+  const subjectTemplate = input.channel === 'email' ? (input.subjectTemplate ?? DEFAULT_SUBJECT_TEMPLATE) : null;
   return { mailboxId, subjectTemplate };
 }
 
 function toRule(r: RuleRow) {
   return {
-    id: r.id, name: r.name, kind: r.kind, eventFieldId: r.eventFieldId, eventLabel: r.eventField.label,
-    recurrence: r.recurrence, channel: r.channel,
+    id: r.id,
+    name: r.name,
+    kind: r.kind,
+    eventFieldId: r.eventFieldId,
+    eventLabel: r.eventField.label,
+    recurrence: r.recurrence,
+    channel: r.channel,
     emailSender: r.channel === 'email' ? (r.mailboxId ?? 'gateway') : null,
-    tryLastChatFirst: r.tryLastChatFirst, sendTime: r.sendTime, daysInAdvance: r.daysInAdvance,
-    subjectTemplate: r.subjectTemplate, bodyTemplate: r.bodyTemplate, enabled: r.enabled,
+    tryLastChatFirst: r.tryLastChatFirst,
+    sendTime: r.sendTime,
+    daysInAdvance: r.daysInAdvance,
+    subjectTemplate: r.subjectTemplate,
+    bodyTemplate: r.bodyTemplate,
+    enabled: r.enabled,
     reminders: { started: r.remindersStarted, total: r.remindersTotal },
-    createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString(),
+    createdAt: r.createdAt.toISOString(),
+    updatedAt: r.updatedAt.toISOString(),
   };
 }

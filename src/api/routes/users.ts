@@ -10,14 +10,24 @@ const userSchema = z.object({ id: z.string(), name: z.string(), email: z.string(
 
 export function userRoutes({ router, registry, db }: RouteDeps): void {
   addRoute(router, registry, {
-    method: 'get', path: '/v1/users', tag: 'Users', summary: 'Users of the company', response: z.object({ items: z.array(userSchema) }),
+    method: 'get',
+    path: '/v1/users',
+    tag: 'Users',
+    summary: 'Users of the company',
+    response: z.object({ items: z.array(userSchema) }),
     handler: async ({ auth }) => ({
-      items: (await db.user.findMany({ where: { companyId: auth.companyId }, orderBy: { createdAt: 'asc' } })).map(toUser),
+      items: (await db.user.findMany({ where: { companyId: auth.companyId }, orderBy: { createdAt: 'asc' } })).map(
+        toUser,
+      ),
     }),
   });
 
   addRoute(router, registry, {
-    method: 'post', path: '/v1/users', tag: 'Users', status: 201, errors: [403, 409],
+    method: 'post',
+    path: '/v1/users',
+    tag: 'Users',
+    status: 201,
+    errors: [403, 409],
     summary: 'Create a user with an API key (admins only; the key is shown once)',
     body: z.strictObject({ name: z.string().trim().min(1).max(200), email, isAdmin: z.boolean().default(false) }),
     response: userSchema.extend({ apiKey: z.string() }),

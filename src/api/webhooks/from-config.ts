@@ -1,7 +1,7 @@
 import type { Config } from '../../config';
 import type { Db } from '../../db/client';
-import type { Logger } from '../../logger';
-import { publicBaseUrl } from '../../process';
+import type { Logger } from '../../runtime/logger';
+import { publicBaseUrl } from '../../runtime/process';
 import { webhooksRouter } from './index';
 
 /** The webhook routes as configured (a provider without its secrets answers 404 saying which). */

@@ -7,7 +7,7 @@
 // express.json(): a JSON parser that runs first consumes the Instagram body.
 import { Router } from 'express';
 import type { Db } from '../../db/client';
-import type { Logger } from '../../logger';
+import type { Logger } from '../../runtime/logger';
 import { HttpError } from '../errors';
 import { instagramWebhooksRouter } from './instagram';
 import { twilioWebhooksRouter } from './twilio';
@@ -29,15 +29,32 @@ export function webhooksRouter(deps: WebhooksDeps): Router {
   const router = Router();
 
   if (deps.twilioAuthToken) {
-    router.use(twilioWebhooksRouter({ db: deps.db, authToken: deps.twilioAuthToken, publicBaseUrl: deps.publicBaseUrl, logger: deps.logger }));
+    router.use(
+      twilioWebhooksRouter({
+        db: deps.db,
+        authToken: deps.twilioAuthToken,
+        publicBaseUrl: deps.publicBaseUrl,
+        logger: deps.logger,
+      }),
+    );
   } else {
     router.use('/webhooks/twilio', notConfigured('Twilio', ['TWILIO_AUTH_TOKEN']));
   }
 
   if (deps.instagramAppSecret && deps.instagramVerifyToken) {
-    router.use(instagramWebhooksRouter({ db: deps.db, appSecret: deps.instagramAppSecret, verifyToken: deps.instagramVerifyToken, logger: deps.logger }));
+    router.use(
+      instagramWebhooksRouter({
+        db: deps.db,
+        appSecret: deps.instagramAppSecret,
+        verifyToken: deps.instagramVerifyToken,
+        logger: deps.logger,
+      }),
+    );
   } else {
-    const missing = [!deps.instagramAppSecret && 'INSTAGRAM_APP_SECRET', !deps.instagramVerifyToken && 'INSTAGRAM_VERIFY_TOKEN'].filter((v): v is string => !!v);
+    const missing = [
+      !deps.instagramAppSecret && 'INSTAGRAM_APP_SECRET',
+      !deps.instagramVerifyToken && 'INSTAGRAM_VERIFY_TOKEN',
+    ].filter((v): v is string => !!v);
     router.use('/webhooks/instagram', notConfigured('Instagram', missing));
   }
 

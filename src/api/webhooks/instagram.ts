@@ -8,9 +8,9 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import express, { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../db/client';
-import { silentLogger, type Logger } from '../../logger';
+import { silentLogger, type Logger } from '../../runtime/logger';
 import { badRequest, forbidden } from '../errors';
-import { recordInboundChatMessage } from './twilio';
+import { recordInboundChatMessage } from '../../chats/inbound';
 
 export interface InstagramWebhooksDeps {
   db: Db;

@@ -7,8 +7,8 @@
 import express, { Router, type RequestHandler } from 'express';
 import twilio from 'twilio';
 import type { Db } from '../../db/client';
-import type { ChatChannel } from '../../generated/prisma/client';
-import type { Logger } from '../../logger';
+import type { Logger } from '../../runtime/logger';
+import { recordInboundChatMessage } from '../../chats/inbound';
 import { forbidden } from '../errors';
 
 export interface TwilioWebhooksDeps {
@@ -80,7 +80,13 @@ export function twilioWebhooksRouter(deps: TwilioWebhooksDeps): Router {
     if (isWhatsApp) {
       // WhatsApp's 24-hour window opens when the client writes to us. Only existing chats count:
       // an unknown sender is not matched to a contact by phone (it could be anyone's).
-      await recordInboundChatMessage(db, logger, { channel: 'whatsapp', address: phone, at: new Date(), text: body, providerMessageId: messageSid });
+      await recordInboundChatMessage(db, logger, {
+        channel: 'whatsapp',
+        address: phone,
+        at: new Date(),
+        text: body,
+        providerMessageId: messageSid,
+      });
     }
 
     const consent = smsConsentChange({ isWhatsApp, body, optOutType: params.OptOutType });
@@ -109,7 +115,10 @@ function verifyTwilioSignature(authToken: string, publicBaseUrl: string): Reques
   return (req, _res, next) => {
     const signature = req.get('X-Twilio-Signature');
     const url = origin + req.originalUrl;
-    const params = req.body && typeof req.body === 'object' && !Buffer.isBuffer(req.body) ? (req.body as Record<string, unknown>) : {};
+    const params =
+      req.body && typeof req.body === 'object' && !Buffer.isBuffer(req.body)
+        ? (req.body as Record<string, unknown>)
+        : {};
     if (!signature || !twilio.validateRequest(authToken, signature, url, params)) {
       return next(forbidden('Invalid or missing X-Twilio-Signature'));
     }
@@ -135,11 +144,18 @@ function formParams(body: unknown): Record<string, string | undefined> {
  * opt-out keyword withdraws SMS consent from any channel (withdrawing must be easy), but only an
  * SMS can give it: "yes" is an ordinary WhatsApp answer, not a request for SMS reminders.
  */
-export function smsConsentChange(input: { isWhatsApp: boolean; body: string; optOutType?: string | undefined }): boolean | undefined {
+export function smsConsentChange(input: {
+  isWhatsApp: boolean;
+  body: string;
+  optOutType?: string | undefined;
+}): boolean | undefined {
   const type = input.optOutType?.trim().toUpperCase();
   if (type === 'STOP') return false;
   if (type === 'START') return true;
-  const word = input.body.trim().replace(/[\s.!]+$/, '').toUpperCase();
+  const word = input.body
+    .trim()
+    .replace(/[\s.!]+$/, '')
+    .toUpperCase();
   if (OPT_OUT_KEYWORDS.has(word)) return false;
   if (!input.isWhatsApp && OPT_IN_KEYWORDS.has(word)) return true;
   return undefined;
@@ -151,17 +167,25 @@ export function smsConsentChange(input: { isWhatsApp: boolean; body: string; opt
  * changes gets a feed entry.
  */
 async function setSmsConsent(db: Db, phone: string, consent: boolean, via: string): Promise<void> {
-  const contacts = await db.contact.findMany({ where: { phone, smsConsent: !consent }, select: { id: true, companyId: true } });
+  const contacts = await db.contact.findMany({
+    where: { phone, smsConsent: !consent },
+    select: { id: true, companyId: true },
+  });
   for (const contact of contacts) {
     await db.$transaction(async (tx) => {
-      const changed = await tx.contact.updateMany({ where: { id: contact.id, smsConsent: !consent }, data: { smsConsent: consent } });
+      const changed = await tx.contact.updateMany({
+        where: { id: contact.id, smsConsent: !consent },
+        data: { smsConsent: consent },
+      });
       if (changed.count === 0) return;
       await tx.activityEntry.create({
         data: {
           companyId: contact.companyId,
           contactId: contact.id,
           kind: consent ? 'consent.sms.given' : 'consent.sms.withdrawn',
-          text: consent ? `SMS consent given: the client replied to opt in by ${via}` : `SMS consent withdrawn: the client replied to opt out by ${via}`,
+          text: consent
+            ? `SMS consent given: the client replied to opt in by ${via}`
+            : `SMS consent withdrawn: the client replied to opt out by ${via}`,
           channel: 'sms',
         },
       });
@@ -201,48 +225,4 @@ async function advanceLedger(db: Db, sid: string, status: string, errorCode: str
       });
     });
   }
-}
-
-export interface InboundChatMessage {
-  channel: ChatChannel;
-  /** E.164 phone (WhatsApp) or Instagram-scoped user id. */
-  address: string;
-  at: Date;
-  text: string;
-  providerMessageId?: string | undefined;
-}
-
-/**
- * An inbound message on a chat channel: opens the messaging window (lastInboundAt, only ever
- * moved forward) and stores the message. Unknown senders are ignored.
- *
- * One sender account serves every company, so the same address can be a chat in several
- * companies. The provider's window belongs to that (sender, client) pair, so every such chat's
- * window opens; the message text, though, is stored only in the one chat it most plausibly
- * answers — the one we wrote to last — and nowhere when that is unknown, rather than showing one
- * company a message meant for another. Redelivered webhooks are recognised by the provider's id.
- */
-export async function recordInboundChatMessage(db: Db, logger: Logger, msg: InboundChatMessage): Promise<{ chats: number; storedIn?: string }> {
-  const chats = await db.chat.findMany({ where: { channel: msg.channel, address: msg.address }, select: { id: true } });
-  if (chats.length === 0) {
-    logger.debug('inbound message from an unknown sender ignored', { channel: msg.channel });
-    return { chats: 0 };
-  }
-  const ids = chats.map((c) => c.id);
-  let target: string | undefined = ids.length === 1 ? ids[0] : undefined;
-  if (!target) {
-    const lastOutbound = await db.chatMessage.findFirst({ where: { chatId: { in: ids }, direction: 'outbound' }, orderBy: { createdAt: 'desc' }, select: { chatId: true } });
-    target = lastOutbound?.chatId;
-    if (!target) logger.warn('inbound message matches chats in several companies and none was written to; text not stored', { channel: msg.channel, chats: ids.length });
-  }
-  return db.$transaction(async (tx) => {
-    await tx.chat.updateMany({ where: { id: { in: ids }, OR: [{ lastInboundAt: null }, { lastInboundAt: { lt: msg.at } }] }, data: { lastInboundAt: msg.at } });
-    if (!target) return { chats: ids.length };
-    if (msg.providerMessageId) {
-      const seen = await tx.chatMessage.count({ where: { chatId: target, direction: 'inbound', providerMessageId: msg.providerMessageId } });
-      if (seen > 0) return { chats: ids.length, storedIn: target };
-    }
-    await tx.chatMessage.create({ data: { chatId: target, direction: 'inbound', text: msg.text, providerMessageId: msg.providerMessageId ?? null, createdAt: msg.at } });
-    return { chats: ids.length, storedIn: target };
-  });
 }

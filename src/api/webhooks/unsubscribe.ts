@@ -42,31 +42,38 @@ export function unsubscribeRouter(deps: UnsubscribeDeps): Router {
     );
   });
 
-  router.post('/webhooks/unsubscribe/:notificationId', express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 }), async (req, res) => {
-    const found = await findNotification(db, req.params.notificationId);
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    if (body[ONE_CLICK_FIELD] !== ONE_CLICK_VALUE) {
-      throw badRequest(`Expected the form body ${ONE_CLICK_FIELD}=${ONE_CLICK_VALUE} (RFC 8058)`);
-    }
-    await db.$transaction(async (tx) => {
-      // Conditional update: a repeated click (or a mail client retrying) writes one feed entry.
-      const changed = await tx.contact.updateMany({ where: { id: found.contactId, emailConsent: true }, data: { emailConsent: false } });
-      if (changed.count === 0) return;
-      await tx.activityEntry.create({
-        data: {
-          companyId: found.companyId,
-          contactId: found.contactId,
-          kind: 'consent.email.withdrawn',
-          text: `Email consent withdrawn: the client unsubscribed with the link in the reminder for ${found.occurrenceDate}`,
-          channel: 'email',
-          // notificationId stays empty: recordOutcome reads any entry carrying it as "outcome
-          // already recorded" for that notification.
-        },
+  router.post(
+    '/webhooks/unsubscribe/:notificationId',
+    express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 }),
+    async (req, res) => {
+      const found = await findNotification(db, req.params.notificationId);
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      if (body[ONE_CLICK_FIELD] !== ONE_CLICK_VALUE) {
+        throw badRequest(`Expected the form body ${ONE_CLICK_FIELD}=${ONE_CLICK_VALUE} (RFC 8058)`);
+      }
+      await db.$transaction(async (tx) => {
+        // Conditional update: a repeated click (or a mail client retrying) writes one feed entry.
+        const changed = await tx.contact.updateMany({
+          where: { id: found.contactId, emailConsent: true },
+          data: { emailConsent: false },
+        });
+        if (changed.count === 0) return;
+        await tx.activityEntry.create({
+          data: {
+            companyId: found.companyId,
+            contactId: found.contactId,
+            kind: 'consent.email.withdrawn',
+            text: `Email consent withdrawn: the client unsubscribed with the link in the reminder for ${found.occurrenceDate}`,
+            channel: 'email',
+            // notificationId stays empty: recordOutcome reads any entry carrying it as "outcome
+            // already recorded" for that notification.
+          },
+        });
       });
-    });
-    const company = escapeHtml(found.company.name);
-    sendPage(res, 'Unsubscribed', `<p>You are unsubscribed: ${company} will not send you reminder emails.</p>`);
-  });
+      const company = escapeHtml(found.company.name);
+      sendPage(res, 'Unsubscribed', `<p>You are unsubscribed: ${company} will not send you reminder emails.</p>`);
+    },
+  );
 
   return router;
 }
@@ -77,7 +84,14 @@ async function findNotification(db: Db, id: string) {
   if (!uuid.safeParse(id).success) throw notFound('Unsubscribe link');
   const found = await db.notification.findUnique({
     where: { id },
-    select: { id: true, companyId: true, contactId: true, occurrenceDate: true, contact: { select: { emailConsent: true } }, company: { select: { name: true } } },
+    select: {
+      id: true,
+      companyId: true,
+      contactId: true,
+      occurrenceDate: true,
+      contact: { select: { emailConsent: true } },
+      company: { select: { name: true } },
+    },
   });
   if (!found) throw notFound('Unsubscribe link');
   return found;
@@ -90,10 +104,10 @@ function sendPage(res: Response, title: string, content: string): void {
       'Referrer-Policy': 'no-referrer',
       'X-Robots-Tag': 'noindex',
       'X-Content-Type-Options': 'nosniff',
-      'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+      'Content-Security-Policy':
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
     })
-    .type('html')
-    .send(`<!doctype html>
+    .type('html').send(`<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;line-height:1.5}button{font:inherit;padding:.5rem 1.25rem}</style></head>

@@ -24,16 +24,34 @@ const graphError = (code: number, message: string, extra: Record<string, unknown
 
 // Recipient id → how the stand-in answers.
 const ANSWERS: Record<string, { status: number; body: unknown }> = {
-  'igsid-ok': { status: 200, body: { recipient_id: 'igsid-ok', message_id: 'aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjE3ODQx' } },
-  'igsid-window': { status: 400, body: graphError(10, '(#10) This message is sent outside of allowed window.', { error_subcode: 2018278 }) },
+  'igsid-ok': {
+    status: 200,
+    body: { recipient_id: 'igsid-ok', message_id: 'aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjE3ODQx' },
+  },
+  'igsid-window': {
+    status: 400,
+    body: graphError(10, '(#10) This message is sent outside of allowed window.', { error_subcode: 2018278 }),
+  },
   'igsid-throttled': { status: 400, body: graphError(613, 'Calls to this api have exceeded the rate limit.') },
   'igsid-app-limit': { status: 403, body: graphError(4, 'Application request limit reached') },
-  'igsid-msg-limit': { status: 400, body: graphError(80006, 'There have been too many messages sent to this Instagram account.') },
+  'igsid-msg-limit': {
+    status: 400,
+    body: graphError(80006, 'There have been too many messages sent to this Instagram account.'),
+  },
   'igsid-429': { status: 429, body: graphError(17, 'User request limit reached') },
-  'igsid-unknown-user': { status: 400, body: graphError(100, 'No matching user found', { error_subcode: 2534014, type: 'IGApiException' }) },
+  'igsid-unknown-user': {
+    status: 400,
+    body: graphError(100, 'No matching user found', { error_subcode: 2534014, type: 'IGApiException' }),
+  },
   'igsid-no-permission': { status: 403, body: graphError(10, 'Application does not have permission for this action') },
-  'igsid-flaky': { status: 400, body: graphError(2, 'An unexpected error has occurred. Please retry your request later.', { is_transient: true }) },
-  'igsid-bad-token': { status: 401, body: graphError(190, `Invalid OAuth access token - Cannot parse access token ${TOKEN}`) },
+  'igsid-flaky': {
+    status: 400,
+    body: graphError(2, 'An unexpected error has occurred. Please retry your request later.', { is_transient: true }),
+  },
+  'igsid-bad-token': {
+    status: 401,
+    body: graphError(190, `Invalid OAuth access token - Cannot parse access token ${TOKEN}`),
+  },
   'igsid-html-502': { status: 502, body: '<html><body>Bad Gateway</body></html>' },
 };
 
@@ -71,13 +89,20 @@ describe('instagram adapter', () => {
         } catch {
           body = undefined;
         }
-        seen.push({ method: req.method, url: req.url, authorization: req.headers.authorization, contentType: req.headers['content-type'], body });
+        seen.push({
+          method: req.method,
+          url: req.url,
+          authorization: req.headers.authorization,
+          contentType: req.headers['content-type'],
+          body,
+        });
 
         const wellFormed =
           req.method === 'POST' &&
           req.url === `/v21.0/${IG_USER_ID}/messages` &&
           req.headers.authorization === `Bearer ${TOKEN}` &&
-          typeof body === 'object' && body !== null;
+          typeof body === 'object' &&
+          body !== null;
         const recipientId = (body as { recipient?: { id?: string } } | undefined)?.recipient?.id ?? '';
         const answer = wellFormed ? ANSWERS[recipientId] : undefined;
         if (!answer) {
@@ -106,7 +131,10 @@ describe('instagram adapter', () => {
   const adapter = () => createInstagramMessaging({ igUserId: IG_USER_ID, pageAccessToken: TOKEN, graphBaseUrl });
 
   it('POSTs the Messaging API shape with a bearer token and returns the message id', async () => {
-    const sent = await adapter().sendInstagram({ recipientId: 'igsid-ok', text: 'Your appointment is tomorrow at 10:00' });
+    const sent = await adapter().sendInstagram({
+      recipientId: 'igsid-ok',
+      text: 'Your appointment is tomorrow at 10:00',
+    });
 
     expect(sent).toEqual({ providerMessageId: 'aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjE3ODQx' });
     expect(seen).toEqual([
@@ -149,7 +177,11 @@ describe('instagram adapter', () => {
   });
 
   it('an unreachable Graph API is transient', async () => {
-    const ig = createInstagramMessaging({ igUserId: IG_USER_ID, pageAccessToken: TOKEN, graphBaseUrl: `http://127.0.0.1:${await freePort()}/v21.0` });
+    const ig = createInstagramMessaging({
+      igUserId: IG_USER_ID,
+      pageAccessToken: TOKEN,
+      graphBaseUrl: `http://127.0.0.1:${await freePort()}/v21.0`,
+    });
     const err = await failureOf(ig.sendInstagram({ recipientId: 'igsid-ok', text: 'x' }));
     expect(err).toMatchObject({ provider: 'instagram', kind: 'transient', code: 'ECONNREFUSED' });
     expect(err.message).not.toContain(TOKEN);
@@ -161,7 +193,12 @@ describe('instagram adapter', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     try {
       const port = (silent.address() as AddressInfo).port;
-      const ig = createInstagramMessaging({ igUserId: IG_USER_ID, pageAccessToken: TOKEN, graphBaseUrl: `http://127.0.0.1:${port}/v21.0`, timeoutMs: 200 });
+      const ig = createInstagramMessaging({
+        igUserId: IG_USER_ID,
+        pageAccessToken: TOKEN,
+        graphBaseUrl: `http://127.0.0.1:${port}/v21.0`,
+        timeoutMs: 200,
+      });
       const err = await failureOf(ig.sendInstagram({ recipientId: 'igsid-ok', text: 'x' }));
       expect(err).toMatchObject({ provider: 'instagram', kind: 'transient' });
       expect(err.message).toContain('timeout');

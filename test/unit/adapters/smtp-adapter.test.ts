@@ -103,12 +103,19 @@ describe('smtp adapter', () => {
     mailboxServer = await startServer({
       authOptional: false,
       onAuth(auth, _session, callback) {
-        if (auth.username === MAILBOX_USER && auth.password === mailboxPassword) callback(null, { user: auth.username });
+        if (auth.username === MAILBOX_USER && auth.password === mailboxPassword)
+          callback(null, { user: auth.username });
         else callback(Object.assign(new Error('Authentication credentials invalid'), { responseCode: 535 }));
       },
     });
     sender = createSmtpEmailSender({ gateway: { host: '127.0.0.1', port: gateway.port, secure: false } });
-    mailbox = { host: '127.0.0.1', port: mailboxServer.port, secure: false, user: MAILBOX_USER, password: mailboxPassword };
+    mailbox = {
+      host: '127.0.0.1',
+      port: mailboxServer.port,
+      secure: false,
+      user: MAILBOX_USER,
+      password: mailboxPassword,
+    };
   });
 
   afterAll(async () => {
@@ -149,7 +156,9 @@ describe('smtp adapter', () => {
     expect(mail?.parsed.text?.trim()).toBe('Hello Ana,\nsee you soon.');
     expect(mail?.parsed.messageId).toBe('<rem-123.1@platform.test>');
     // Long headers arrive folded (RFC 5322 §2.2.3); unfold before comparing.
-    const lines = Object.fromEntries(mail?.parsed.headerLines.map((h) => [h.key, h.line.replace(/\r?\n(?=[ \t])/g, '')]) ?? []);
+    const lines = Object.fromEntries(
+      mail?.parsed.headerLines.map((h) => [h.key, h.line.replace(/\r?\n(?=[ \t])/g, '')]) ?? [],
+    );
     expect(lines['list-unsubscribe']).toBe(`List-Unsubscribe: ${headers['List-Unsubscribe']}`);
     expect(lines['list-unsubscribe-post']).toBe('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
   });
@@ -181,8 +190,16 @@ describe('smtp adapter', () => {
     try {
       const own = createSmtpEmailSender({ gateway: { host: '127.0.0.1', port: gateway.port, secure: false } });
       const send = (smtp: SmtpMailbox) =>
-        own.sendEmail({ from: MAILBOX_USER, to: 'client@example.com', subject: 's', text: 't', messageId: `<m${Math.random()}@acme.test>`, smtp });
-      const mailboxTransports = () => spy.mock.calls.filter(([opts]) => (opts as { port?: number }).port === mailboxServer.port).length;
+        own.sendEmail({
+          from: MAILBOX_USER,
+          to: 'client@example.com',
+          subject: 's',
+          text: 't',
+          messageId: `<m${Math.random()}@acme.test>`,
+          smtp,
+        });
+      const mailboxTransports = () =>
+        spy.mock.calls.filter(([opts]) => (opts as { port?: number }).port === mailboxServer.port).length;
 
       await send(mailbox);
       await send(mailbox);
@@ -191,7 +208,11 @@ describe('smtp adapter', () => {
       mailboxPassword = 'mailbox-app-password-2'; // the owner reconnected the mailbox
       await send({ ...mailbox, password: mailboxPassword });
       expect(mailboxTransports()).toBe(2);
-      expect(mailboxServer.logins.map((l) => l.password)).toEqual(['mailbox-app-password-1', 'mailbox-app-password-1', 'mailbox-app-password-2']);
+      expect(mailboxServer.logins.map((l) => l.password)).toEqual([
+        'mailbox-app-password-1',
+        'mailbox-app-password-1',
+        'mailbox-app-password-2',
+      ]);
       own.close();
     } finally {
       spy.mockRestore();
@@ -200,7 +221,16 @@ describe('smtp adapter', () => {
 
   it('rejected credentials (535) are permanent and the password is not in the error', async () => {
     const wrong = { ...mailbox, password: 'definitely-wrong-password' };
-    const err = await failureOf(sender.sendEmail({ from: MAILBOX_USER, to: 'client@example.com', subject: 's', text: 't', messageId: '<x1@acme.test>', smtp: wrong }));
+    const err = await failureOf(
+      sender.sendEmail({
+        from: MAILBOX_USER,
+        to: 'client@example.com',
+        subject: 's',
+        text: 't',
+        messageId: '<x1@acme.test>',
+        smtp: wrong,
+      }),
+    );
 
     expect(err).toMatchObject({ provider: 'smtp', kind: 'permanent', code: '535' });
     for (const rendered of [String(err), JSON.stringify(err), util.inspect(err)]) {
@@ -210,19 +240,43 @@ describe('smtp adapter', () => {
   });
 
   it('a recipient refused with 550 is permanent', async () => {
-    const err = await failureOf(sender.sendEmail({ from: 'reminders@platform.test', to: 'bounce@example.com', subject: 's', text: 't', messageId: '<x2@platform.test>' }));
+    const err = await failureOf(
+      sender.sendEmail({
+        from: 'reminders@platform.test',
+        to: 'bounce@example.com',
+        subject: 's',
+        text: 't',
+        messageId: '<x2@platform.test>',
+      }),
+    );
     expect(err).toMatchObject({ provider: 'smtp', kind: 'permanent', code: '550' });
     expect(err.message).toContain('Mailbox does not exist');
   });
 
   it('a recipient deferred with 451 is transient', async () => {
-    const err = await failureOf(sender.sendEmail({ from: 'reminders@platform.test', to: 'greylist@example.com', subject: 's', text: 't', messageId: '<x3@platform.test>' }));
+    const err = await failureOf(
+      sender.sendEmail({
+        from: 'reminders@platform.test',
+        to: 'greylist@example.com',
+        subject: 's',
+        text: 't',
+        messageId: '<x3@platform.test>',
+      }),
+    );
     expect(err).toMatchObject({ provider: 'smtp', kind: 'transient', code: '451' });
   });
 
   it('an unreachable server is transient', async () => {
     const closed = createSmtpEmailSender({ gateway: { host: '127.0.0.1', port: await freePort(), secure: false } });
-    const err = await failureOf(closed.sendEmail({ from: 'reminders@platform.test', to: 'client@example.com', subject: 's', text: 't', messageId: '<x4@platform.test>' }));
+    const err = await failureOf(
+      closed.sendEmail({
+        from: 'reminders@platform.test',
+        to: 'client@example.com',
+        subject: 's',
+        text: 't',
+        messageId: '<x4@platform.test>',
+      }),
+    );
     expect(err).toMatchObject({ provider: 'smtp', kind: 'transient' });
     closed.close();
   });

@@ -35,8 +35,14 @@ async function freePort(): Promise<number> {
 function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => { socket.destroy(); resolve(true); });
-    socket.once('error', () => { socket.destroy(); resolve(false); });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => {
+      socket.destroy();
+      resolve(false);
+    });
   });
 }
 
@@ -88,12 +94,20 @@ describe('twilio adapter against Prism (Twilio OpenAPI spec, --errors)', () => {
   beforeAll(async () => {
     const port = await freePort();
     baseUrl = `http://127.0.0.1:${port}`;
-    prism = spawn(path.join(repoRoot, 'node_modules/.bin/prism'), ['mock', '-h', '127.0.0.1', '-p', String(port), '--errors', SPEC], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
+    prism = spawn(
+      path.join(repoRoot, 'node_modules/.bin/prism'),
+      ['mock', '-h', '127.0.0.1', '-p', String(port), '--errors', SPEC],
+      {
+        cwd: repoRoot,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    prism.stdout?.on('data', (chunk: Buffer) => {
+      prismOutput += chunk.toString();
     });
-    prism.stdout?.on('data', (chunk: Buffer) => { prismOutput += chunk.toString(); });
-    prism.stderr?.on('data', (chunk: Buffer) => { prismOutput += chunk.toString(); });
+    prism.stderr?.on('data', (chunk: Buffer) => {
+      prismOutput += chunk.toString();
+    });
 
     const deadline = Date.now() + 60_000;
     while (!(await canConnect(port))) {
@@ -128,7 +142,11 @@ describe('twilio adapter against Prism (Twilio OpenAPI spec, --errors)', () => {
 
   it('sends an SMS: Prism accepts the real request and answers 201 with a sid', async () => {
     const { messaging, httpClient } = adapter();
-    const sent = await messaging.sendSms({ to: '+15551234567', body: 'Your appointment is tomorrow', statusCallbackUrl: 'https://example.com/twilio/status' });
+    const sent = await messaging.sendSms({
+      to: '+15551234567',
+      body: 'Your appointment is tomorrow',
+      statusCallbackUrl: 'https://example.com/twilio/status',
+    });
 
     expect(sent.providerMessageId).toMatch(/^SM[0-9a-f]{32}$/i);
     expect(sent.status).toBe('queued');
@@ -151,7 +169,11 @@ describe('twilio adapter against Prism (Twilio OpenAPI spec, --errors)', () => {
 
     expect(sent.providerMessageId).toMatch(/^SM/);
     expect(httpClient.exchanges[0]?.statusCode).toBe(201);
-    expect(httpClient.exchanges[0]?.data).toEqual({ To: 'whatsapp:+15551234567', From: 'whatsapp:+15550001111', Body: 'Hi there' });
+    expect(httpClient.exchanges[0]?.data).toEqual({
+      To: 'whatsapp:+15551234567',
+      From: 'whatsapp:+15550001111',
+      Body: 'Hi there',
+    });
   });
 
   it('Prism rejects a request that breaks the spec (AccountSid pattern) → 422 → permanent', async () => {
@@ -199,7 +221,12 @@ describe('twilio error codes through the real client (canned Twilio error bodies
       httpClient: new CannedRequestClient({ statusCode, body }),
     });
   }
-  const legacy = (status: number, code: number, message: string) => ({ status, code, message, more_info: `https://www.twilio.com/docs/errors/${code}` });
+  const legacy = (status: number, code: number, message: string) => ({
+    status,
+    code,
+    message,
+    more_info: `https://www.twilio.com/docs/errors/${code}`,
+  });
 
   it.each([
     [400, 21211, 'permanent'],
@@ -214,19 +241,32 @@ describe('twilio error codes through the real client (canned Twilio error bodies
     [500, 20500, 'transient'],
     [503, 20503, 'transient'],
   ] as const)('HTTP %i / Twilio %i → %s', async (status, code, kind) => {
-    const err = await failureOf(adapterAnswering(status, legacy(status, code, `Twilio says ${code}`)).sendWhatsApp({ to: '+15551234567', body: 'x' }));
+    const err = await failureOf(
+      adapterAnswering(status, legacy(status, code, `Twilio says ${code}`)).sendWhatsApp({
+        to: '+15551234567',
+        body: 'x',
+      }),
+    );
     expect(err).toMatchObject({ provider: 'twilio', kind, status, code: String(code) });
     expect(err.message).toContain(`Twilio says ${code}`);
   });
 
   it('maps RFC 9457 bodies (TwilioServiceException) the same way', async () => {
-    const body = { type: 'https://www.twilio.com/docs/errors/21211', title: 'Invalid To number', status: 400, code: 21211, detail: 'The To number is not valid' };
+    const body = {
+      type: 'https://www.twilio.com/docs/errors/21211',
+      title: 'Invalid To number',
+      status: 400,
+      code: 21211,
+      detail: 'The To number is not valid',
+    };
     const err = await failureOf(adapterAnswering(400, body).sendSms({ to: '+1', body: 'x' }));
     expect(err).toMatchObject({ kind: 'permanent', status: 400, code: '21211' });
   });
 
   it('a 502 with a non-JSON body is transient', async () => {
-    const err = await failureOf(adapterAnswering(502, '<html>Bad gateway</html>').sendSms({ to: '+15551234567', body: 'x' }));
+    const err = await failureOf(
+      adapterAnswering(502, '<html>Bad gateway</html>').sendSms({ to: '+15551234567', body: 'x' }),
+    );
     expect(err).toMatchObject({ kind: 'transient', status: 502 });
     expect(err.code).toBeUndefined();
   });
@@ -249,7 +289,10 @@ describe('twilio classification and redaction', () => {
   });
 
   it('maps RestException-shaped objects without a client', () => {
-    const restException = new twilio.RestException({ statusCode: 400, body: { code: 21610, message: 'Attempt to send to unsubscribed recipient', status: 400 } });
+    const restException = new twilio.RestException({
+      statusCode: 400,
+      body: { code: 21610, message: 'Attempt to send to unsubscribed recipient', status: 400 },
+    });
     expect(toDeliveryError(restException)).toMatchObject({ kind: 'opted-out', status: 400, code: '21610' });
   });
 

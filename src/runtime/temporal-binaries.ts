@@ -42,7 +42,9 @@ export async function ensureTemporalBinaries(overrides: BinaryOverrides = {}): P
     let out = '';
     child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`provision-temporal.sh exited with ${code}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`provision-temporal.sh exited with ${code}`)),
+    );
   });
   const found = (label: string) => stdout.match(new RegExp(`^${label}: (.+)$`, 'm'))?.[1]?.trim();
   return { testServer: found('test-server') ?? expected.testServer, cli: found('cli') ?? expected.cli };

@@ -1,15 +1,12 @@
 // Chooses the provider adapters from the config. A channel whose credentials are not
 // configured has no adapter; sends on it are recorded as failed ("…-not-configured").
 // Call once per process: every call creates new rate limiters.
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import type { DeliveryPorts } from '../activities';
 import type { Config } from '../config';
-import { createInstagramMessaging } from '../delivery/instagram-adapter';
-import { createSmtpEmailSender } from '../delivery/smtp-adapter';
-import { rateLimitedPorts } from '../delivery/rate-limited';
-import { createTwilioMessaging } from '../delivery/twilio-adapter';
+import { createInstagramMessaging } from './instagram-adapter';
+import { createSmtpEmailSender } from './smtp-adapter';
+import { rateLimitedPorts } from './rate-limited';
+import type { DeliveryPorts } from './ports';
+import { createTwilioMessaging } from './twilio-adapter';
 
 export function buildDeliveryPorts(config: Config): DeliveryPorts {
   const ports: DeliveryPorts = {};
@@ -33,7 +30,13 @@ export function buildDeliveryPorts(config: Config): DeliveryPorts {
   }
   if (config.SMTP_HOST) {
     ports.email = createSmtpEmailSender({
-      gateway: { host: config.SMTP_HOST, port: config.SMTP_PORT, secure: config.SMTP_SECURE, user: config.SMTP_USER, password: config.SMTP_PASSWORD },
+      gateway: {
+        host: config.SMTP_HOST,
+        port: config.SMTP_PORT,
+        secure: config.SMTP_SECURE,
+        user: config.SMTP_USER,
+        password: config.SMTP_PASSWORD,
+      },
     });
   }
   return rateLimitedPorts(ports, {
@@ -45,19 +48,4 @@ export function buildDeliveryPorts(config: Config): DeliveryPorts {
     },
     maxWaitMs: config.RATE_LIMIT_MAX_WAIT_SECONDS * 1000,
   });
-}
-
-export function mailboxKey(config: Config): Buffer | undefined {
-  return config.MAILBOX_SECRET_KEY ? Buffer.from(config.MAILBOX_SECRET_KEY, 'hex') : undefined;
-}
-
-/** `npm start` without MAILBOX_SECRET_KEY: a key generated once and kept in the data folder,
- * so mailboxes work on embedded defaults and stay readable across restarts. */
-export function embeddedMailboxKey(dataDir: string): Buffer {
-  const file = path.resolve(dataDir, 'mailbox-secret.key');
-  if (!existsSync(file)) {
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
-  }
-  return Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
 }

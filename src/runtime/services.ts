@@ -2,11 +2,11 @@
 // the database (embedded when DATABASE_URL is unset) and Temporal (an embedded dev server when
 // TEMPORAL_ADDRESS is unset). Returned handles stop what was started, in reverse order.
 import path from 'node:path';
-import type { Config } from './config';
-import { openDatabase, type Database } from './db/database';
+import type { Config } from '../config';
+import { openDatabase, type Database } from '../db/database';
 import type { Logger } from './logger';
-import { ensureTemporalBinaries } from './temporal/binaries';
-import { startDevServer, type DevServer } from './temporal/dev-server';
+import { ensureTemporalBinaries } from './temporal-binaries';
+import { startDevServer, type DevServer } from './temporal-dev-server';
 
 export interface Services {
   database: Database;
@@ -18,7 +18,10 @@ export interface Services {
 export async function startServices(config: Config, logger: Logger): Promise<Services> {
   let devServer: DevServer | undefined;
   if (!config.TEMPORAL_ADDRESS) {
-    const binaries = await ensureTemporalBinaries({ cliPath: config.TEMPORAL_CLI_PATH, cacheDir: config.TEMPORAL_CACHE_DIR });
+    const binaries = await ensureTemporalBinaries({
+      cliPath: config.TEMPORAL_CLI_PATH,
+      cacheDir: config.TEMPORAL_CACHE_DIR,
+    });
     devServer = await startDevServer({
       cliPath: binaries.cli,
       dataDir: path.resolve(config.DATA_DIR, 'temporal'),

@@ -11,4 +11,6 @@ export function ruleFanOutWorkflowId(ruleId: string): string {
   return `rule-fanout:${ruleId}`;
 }
 
+/** Workflow type names (the exported function names in src/workflows). */
 export const REMINDER_WORKFLOW_TYPE = 'reminderWorkflow';
+export const RULE_FAN_OUT_WORKFLOW_TYPE = 'ruleFanOutWorkflow';

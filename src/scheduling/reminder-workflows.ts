@@ -2,10 +2,9 @@
 // fan-out activities (whole rules). Starts are idempotent because the workflow ID is the
 // (rule, contact) business key.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { CompanyIdAttr, ContactIdAttr, RuleIdAttr } from './search-attributes';
-import { reminderChangedSignal, reminderWorkflow } from '../workflows/reminder';
-import { reminderWorkflowId } from '../reminders/ids';
-import type { ReminderKey } from '../reminders/types';
+import { CompanyIdAttr, ContactIdAttr, RuleIdAttr } from '../shared/search-attributes';
+import { reminderChangedSignal, type ReminderKey, type ReminderWorkflow } from '../shared/reminder-contract';
+import { REMINDER_WORKFLOW_TYPE, reminderWorkflowId } from '../shared/ids';
 
 export interface ReminderTarget {
   client: Client;
@@ -14,7 +13,7 @@ export interface ReminderTarget {
 
 /** Starts the reminder if it is not running, and in any case makes it re-plan now. */
 export async function startOrReplanReminder(target: ReminderTarget, key: ReminderKey, summary: string): Promise<void> {
-  await target.client.workflow.signalWithStart(reminderWorkflow, {
+  await target.client.workflow.signalWithStart<ReminderWorkflow>(REMINDER_WORKFLOW_TYPE, {
     workflowId: reminderWorkflowId(key.ruleId, key.contactId),
     taskQueue: target.taskQueue,
     args: [key],
@@ -30,7 +29,10 @@ export async function startOrReplanReminder(target: ReminderTarget, key: Reminde
 }
 
 /** Asks a running reminder to re-plan (it ends itself if it no longer applies). */
-export async function replanIfRunning(target: ReminderTarget, key: Pick<ReminderKey, 'ruleId' | 'contactId'>): Promise<boolean> {
+export async function replanIfRunning(
+  target: ReminderTarget,
+  key: Pick<ReminderKey, 'ruleId' | 'contactId'>,
+): Promise<boolean> {
   try {
     await target.client.workflow.getHandle(reminderWorkflowId(key.ruleId, key.contactId)).signal(reminderChangedSignal);
     return true;

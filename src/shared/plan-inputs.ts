@@ -2,8 +2,7 @@
 // workflow sleeps on) and the API (schedule, preview), so the two can never disagree.
 import type { ScheduleRule } from '../calendar/schedule';
 import type { TemplateVariables } from '../templates/message-template';
-import { contactDateValue } from './contact-date';
-import type { PlanEndReason } from './types';
+import type { PlanEndReason } from './reminder-contract';
 
 interface RuleRow {
   enabled: boolean;
@@ -47,8 +46,22 @@ export function scheduleFor(rule: RuleRow, company: CompanyRow, contact: Contact
   };
 }
 
+/** "Birthday of Ada Lovelace (rule "Birthday SMS")": how a reminder names itself in the
+ * Temporal UI (workflow summary and details). */
+export function reminderDescription(
+  rule: { name: string; eventField: { label: string } },
+  contact: { name: string },
+): string {
+  return `${rule.eventField.label} of ${contact.name} (rule "${rule.name}")`;
+}
+
 /** The variables a message template sees for one occurrence. */
-export function templateVariables(rule: RuleRow, company: CompanyRow, contact: ContactRow, occurrenceDate: string): TemplateVariables {
+export function templateVariables(
+  rule: RuleRow,
+  company: CompanyRow,
+  contact: ContactRow,
+  occurrenceDate: string,
+): TemplateVariables {
   return {
     contactName: contact.name,
     eventLabel: rule.eventField.label,
@@ -56,4 +69,11 @@ export function templateVariables(rule: RuleRow, company: CompanyRow, contact: C
     daysUntil: rule.daysInAdvance,
     companyName: company.name,
   };
+}
+
+/** A date field's value from a contact's form values (stored as JSON); absent or blank = none. */
+function contactDateValue(fields: unknown, key: string): string | undefined {
+  if (!fields || typeof fields !== 'object') return undefined;
+  const value = (fields as Record<string, unknown>)[key];
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
 }

@@ -2,18 +2,18 @@
 // signals), rule-wide changes run as a durable fan-out workflow.
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client';
-import { ruleFanOutWorkflow } from '../workflows/rule-fanout';
-import { ruleFanOutWorkflowId } from '../reminders/ids';
-import { scheduleFor } from '../reminders/plan-inputs';
+import type { RuleFanOutWorkflow } from '../shared/fan-out-contract';
+import { RULE_FAN_OUT_WORKFLOW_TYPE, ruleFanOutWorkflowId } from '../shared/ids';
+import { reminderDescription, scheduleFor } from '../shared/plan-inputs';
 import { replanIfRunning, startOrReplanReminder } from './reminder-workflows';
-import type { ReminderScheduler, RuleRef } from '../reminders/scheduler';
+import type { ReminderScheduler, RuleRef } from './scheduler';
 
 export function createTemporalScheduler(deps: { db: Db; client: Client; taskQueue: string }): ReminderScheduler {
   const { db } = deps;
   const target = { client: deps.client, taskQueue: deps.taskQueue };
 
   const fanOut = async (rule: RuleRef & { kind: 'person' | 'organization' }, mode: 'sync' | 'stop') => {
-    await deps.client.workflow.start(ruleFanOutWorkflow, {
+    await deps.client.workflow.start<RuleFanOutWorkflow>(RULE_FAN_OUT_WORKFLOW_TYPE, {
       workflowId: ruleFanOutWorkflowId(rule.id),
       taskQueue: deps.taskQueue,
       args: [{ companyId: rule.companyId, ruleId: rule.id, kind: rule.kind, mode }],
@@ -32,7 +32,7 @@ export function createTemporalScheduler(deps: { db: Db; client: Client; taskQueu
         rules.map(async (rule) => {
           const key = { companyId, ruleId: rule.id, contactId };
           const planned = scheduleFor(rule, company, contact);
-          if (planned.ok && contact) await startOrReplanReminder(target, key, `${rule.eventField.label} of ${contact.name} (rule "${rule.name}")`);
+          if (planned.ok && contact) await startOrReplanReminder(target, key, reminderDescription(rule, contact));
           else await replanIfRunning(target, key);
         }),
       );

@@ -8,4 +8,9 @@ export const ContactIdAttr = defineSearchAttributeKey('ContactId', SearchAttribu
 export const NextSendAtAttr = defineSearchAttributeKey('NextSendAt', SearchAttributeType.DATETIME);
 
 /** `Name=Type` pairs as the temporal CLI's `--search-attribute` flag wants them. */
-export const SEARCH_ATTRIBUTE_FLAGS = ['CompanyId=Keyword', 'RuleId=Keyword', 'ContactId=Keyword', 'NextSendAt=Datetime'];
+export const SEARCH_ATTRIBUTE_FLAGS = [
+  'CompanyId=Keyword',
+  'RuleId=Keyword',
+  'ContactId=Keyword',
+  'NextSendAt=Datetime',
+];

@@ -1,5 +1,7 @@
-// Data that crosses the workflow/activity boundary (lands in workflow histories: no secrets,
-// no message bodies, only ids, dates and outcomes).
+// The reminder workflow's contract with the rest of the system: its input, its signal and query
+// (wire names), and the data that crosses the workflow/activity boundary. All of it lands in
+// workflow histories: no secrets, no message bodies, only ids, dates and outcomes.
+import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { ScheduleRule } from '../calendar/schedule';
 
 export interface ReminderKey {
@@ -51,3 +53,18 @@ export interface ReminderState {
   lastOutcome?: DeliveryOutcome;
   endReason?: string;
 }
+
+export interface ReminderInput extends ReminderKey {
+  /** The last occurrence handled, so the next plan starts after it. */
+  lastOccurrenceDate?: string;
+  lastSendAt?: string;
+  lastOutcome?: DeliveryOutcome;
+}
+
+/** The reminder workflow's signature (wire type name `reminderWorkflow`), for typed clients. */
+export type ReminderWorkflow = (input: ReminderInput) => Promise<ReminderState>;
+
+/** Wire name `reminderChanged`: the rule, the contact or the company changed; re-plan. */
+export const reminderChangedSignal = defineSignal('reminderChanged');
+/** Wire name `reminderState`: next send, occurrence and last outcome. */
+export const reminderStateQuery = defineQuery<ReminderState>('reminderState');

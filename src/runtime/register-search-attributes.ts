@@ -2,7 +2,7 @@
 // time-skipping test server and real clusters; the dev server takes them as CLI flags).
 import type { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { SEARCH_ATTRIBUTE_FLAGS } from './search-attributes';
+import { SEARCH_ATTRIBUTE_FLAGS } from '../shared/search-attributes';
 
 const { IndexedValueType } = temporal.api.enums.v1;
 const TYPES: Record<string, temporal.api.enums.v1.IndexedValueType> = {

@@ -1,0 +1,113 @@
+// Work orders, as the CRM around us keeps them (chat sends of reminders appear in their feeds).
+import { z } from 'zod';
+import { notFound } from '../errors';
+import { addRoute } from '../routing';
+import { idParams, page, pagingQuery, uuid, pageOf } from '../schemas';
+import type { RouteDeps } from './deps';
+
+const workOrderSchema = z.object({
+  id: z.string(),
+  contactId: z.string(),
+  title: z.string(),
+  status: z.enum(['open', 'closed']),
+  createdAt: z.string(),
+});
+
+export function workOrderRoutes({ router, registry, db }: RouteDeps): void {
+  const contactOf = async (companyId: string, contactId: string) => {
+    const contact = await db.contact.findFirst({ where: { id: contactId, companyId } });
+    if (!contact) throw notFound('Contact');
+    return contact;
+  };
+  const workOrderOf = async (companyId: string, id: string) => {
+    const order = await db.workOrder.findFirst({ where: { id, companyId } });
+    if (!order) throw notFound('Work order');
+    return order;
+  };
+
+  addRoute(router, registry, {
+    method: 'get',
+    path: '/v1/work-orders',
+    tag: 'Work orders',
+    summary: 'List work orders (optionally of one contact)',
+    query: pagingQuery.extend({ contactId: uuid.optional(), status: z.enum(['open', 'closed']).optional() }),
+    response: page(workOrderSchema),
+    handler: async ({ auth, query }) => {
+      const where = {
+        companyId: auth.companyId,
+        ...(query.contactId ? { contactId: query.contactId } : {}),
+        ...(query.status ? { status: query.status } : {}),
+      };
+      return pageOf(
+        query,
+        (window) => db.workOrder.findMany({ where, orderBy: { createdAt: 'desc' }, ...window }),
+        () => db.workOrder.count({ where }),
+        toWorkOrder,
+      );
+    },
+  });
+
+  // errors 404: as for POST /v1/chats, an unknown body contactId is a documented 404.
+  addRoute(router, registry, {
+    method: 'post',
+    path: '/v1/work-orders',
+    tag: 'Work orders',
+    summary: 'Create a work order for a contact',
+    status: 201,
+    errors: [404],
+    body: z.strictObject({
+      contactId: uuid,
+      title: z.string().trim().min(1).max(200),
+      status: z.enum(['open', 'closed']).default('open'),
+    }),
+    response: workOrderSchema,
+    handler: async ({ auth, body }) => {
+      await contactOf(auth.companyId, body.contactId);
+      return toWorkOrder(await db.workOrder.create({ data: { ...body, companyId: auth.companyId } }));
+    },
+  });
+
+  addRoute(router, registry, {
+    method: 'get',
+    path: '/v1/work-orders/:id',
+    tag: 'Work orders',
+    summary: 'One work order',
+    params: idParams,
+    response: workOrderSchema,
+    handler: async ({ auth, params }) => toWorkOrder(await workOrderOf(auth.companyId, params.id)),
+  });
+
+  addRoute(router, registry, {
+    method: 'patch',
+    path: '/v1/work-orders/:id',
+    tag: 'Work orders',
+    summary: 'Edit a work order',
+    params: idParams,
+    body: z.strictObject({
+      title: z.string().trim().min(1).max(200).optional(),
+      status: z.enum(['open', 'closed']).optional(),
+    }),
+    response: workOrderSchema,
+    handler: async ({ auth, params, body }) => {
+      const order = await workOrderOf(auth.companyId, params.id);
+      return toWorkOrder(await db.workOrder.update({ where: { id: order.id }, data: body }));
+    },
+  });
+
+  addRoute(router, registry, {
+    method: 'delete',
+    path: '/v1/work-orders/:id',
+    tag: 'Work orders',
+    summary: 'Delete a work order',
+    status: 204,
+    params: idParams,
+    handler: async ({ auth, params }) => {
+      const order = await workOrderOf(auth.companyId, params.id);
+      await db.workOrder.delete({ where: { id: order.id } });
+    },
+  });
+}
+
+function toWorkOrder(w: { id: string; contactId: string; title: string; status: 'open' | 'closed'; createdAt: Date }) {
+  return { id: w.id, contactId: w.contactId, title: w.title, status: w.status, createdAt: w.createdAt.toISOString() };
+}
