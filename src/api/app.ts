@@ -70,9 +70,7 @@ export function createApp(deps: AppDeps): express.Express {
   const registry = new OpenAPIRegistry();
   const v1 = Router();
   const routeDeps: RouteDeps = {
-    router: v1,
-    registry,
-    db: deps.db,
+    routes: { router: v1, registry, db: deps.db },
     scheduler: deps.scheduler,
     mailboxSecretKey: deps.mailboxSecretKey,
   };

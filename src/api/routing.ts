@@ -1,13 +1,19 @@
 // Declares a route once: the same zod schemas validate the request and describe it in the
-// OpenAPI document, so the docs cannot drift from what the API accepts.
+// OpenAPI document, so the docs cannot drift from what the API accepts. Also the one place where
+// a route's access rule is enforced and where a write becomes one database transaction.
 import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
 import type { Request, Response, Router } from 'express';
 import { z, type ZodObject, type ZodType } from 'zod';
+import type { Db, DbClient } from '../db/client';
 import { errorBodySchema } from './schemas';
 import type { AuthContext } from './auth';
+import { forbidden } from './errors';
 import { validate } from './validate';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/** Who may call a route: any user of the company, or its admins only. */
+export type RouteAccess = 'any' | 'admin';
 
 export interface RouteSpec<
   P extends ZodObject | undefined,
@@ -27,7 +33,17 @@ export interface RouteSpec<
   status?: 200 | 201 | 202 | 204;
   /** Extra documented error statuses besides 400/401/404. */
   errors?: number[];
+  /** Default `any`. Admin-only routes answer 403 to other users before the handler runs. */
+  access?: RouteAccess;
+  /**
+   * Writes (post/put/patch/delete) run in one database transaction by default, so everything a
+   * request changes commits together or not at all. `false` for a write that must not hold a
+   * transaction open (e.g. one that waits on the network).
+   */
+  transaction?: boolean;
   handler: (ctx: {
+    /** The database, or for a write the transaction it runs in: use only this one. */
+    db: DbClient;
     params: P extends ZodObject ? z.infer<P> : undefined;
     query: Q extends ZodObject ? z.infer<Q> : undefined;
     body: B extends ZodType ? z.infer<B> : undefined;
@@ -47,14 +63,34 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   422: 'Well-formed but impossible',
 };
 
+/** Where routes are added: the v1 router, the OpenAPI registry and the database. */
+export interface RouteTarget {
+  router: Router;
+  registry: OpenAPIRegistry;
+  db: Db;
+}
+
+// The embedded database has one connection, so a transaction may wait its turn behind others.
+const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 15_000 };
+
 export function addRoute<
   P extends ZodObject | undefined,
   Q extends ZodObject | undefined,
   B extends ZodType | undefined,
->(router: Router, registry: OpenAPIRegistry, spec: RouteSpec<P, Q, B>): void {
+>(deps: RouteTarget, spec: RouteSpec<P, Q, B>): void {
+  const { router, registry, db } = deps;
   const status = spec.status ?? 200;
+  const access = spec.access ?? 'any';
+  const inTransaction = spec.transaction ?? spec.method !== 'get';
   const errorStatuses = [
-    ...new Set([400, 401, ...(spec.params ? [404] : []), ...(spec.body ? [415] : []), ...(spec.errors ?? [])]),
+    ...new Set([
+      400,
+      401,
+      ...(access === 'admin' ? [403] : []),
+      ...(spec.params ? [404] : []),
+      ...(spec.body ? [415] : []),
+      ...(spec.errors ?? []),
+    ]),
   ].sort();
   const responses: RouteConfig['responses'] = {
     [status]: spec.response
@@ -70,7 +106,7 @@ export function addRoute<
   registry.registerPath({
     method: spec.method,
     path: spec.path.replace(/:([A-Za-z]+)/g, '{$1}'),
-    summary: spec.summary,
+    summary: access === 'admin' ? `${spec.summary} (admins only)` : spec.summary,
     tags: [spec.tag],
     security: [{ bearerAuth: [] }],
     request: {
@@ -86,7 +122,11 @@ export function addRoute<
     validate({ params: spec.params, query: spec.query, body: spec.body }),
     async (req, res) => {
       const input = res.locals.input as { params: never; query: never; body: never };
-      const result = await spec.handler({ ...input, auth: res.locals.auth as AuthContext, req, res });
+      const auth = res.locals.auth as AuthContext;
+      if (access === 'admin' && !auth.isAdmin)
+        throw forbidden(`Only admins may call ${spec.method.toUpperCase()} ${spec.path}`);
+      const run = (client: DbClient) => spec.handler({ ...input, db: client, auth, req, res });
+      const result = inTransaction ? await db.$transaction(run, TRANSACTION_OPTIONS) : await run(db);
       if (status === 204) res.status(204).end();
       else res.status(status).json(result);
     },

@@ -1,15 +1,11 @@
 // Chats as the reminders see them: an inbound message opens a chat's messaging window, which
 // only ever moves forward (a late-arriving older message must not shrink it).
-import type { ChatChannel, Prisma } from '../generated/prisma/client';
-import type { Db } from '../db/client';
+import type { ChatChannel } from '../generated/prisma/client';
+import type { Db, DbClient } from '../db/client';
 import type { Logger } from '../runtime/logger';
 
 /** Sets lastInboundAt to `at` on these chats where it is older (or unset); never moves it back. */
-export async function moveLastInboundForward(
-  tx: Prisma.TransactionClient | Db,
-  chatIds: string[],
-  at: Date,
-): Promise<number> {
+export async function moveLastInboundForward(tx: DbClient, chatIds: string[], at: Date): Promise<number> {
   const moved = await tx.chat.updateMany({
     where: { id: { in: chatIds }, OR: [{ lastInboundAt: null }, { lastInboundAt: { lt: at } }] },
     data: { lastInboundAt: at },

@@ -1,9 +1,11 @@
 // Prisma client over the `pg` driver adapter: Prisma's WebAssembly query compiler, no native
 // engine binary, the same code path for the embedded database and a real PostgreSQL server.
 import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaClient } from '../generated/prisma/client';
+import { PrismaClient, type Prisma } from '../generated/prisma/client';
 
 export type Db = PrismaClient;
+/** What a query needs: the client itself or the transaction it runs in. */
+export type DbClient = Prisma.TransactionClient;
 export { Prisma } from '../generated/prisma/client';
 
 /**

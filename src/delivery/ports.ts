@@ -52,6 +52,12 @@ export interface EmailSender {
   sendEmail(msg: EmailMessage): Promise<{ providerMessageId: string; accepted: boolean }>;
 }
 
+/** Where one company's messages go out: its own connected channels (Twilio account and senders,
+ * Instagram account), or the process-wide ones of a single-company install. */
+export interface ChannelDirectory {
+  portsFor(companyId: string): Promise<DeliveryPorts>;
+}
+
 /** The senders a worker has; a channel without credentials has none ("…-not-configured"). */
 export interface DeliveryPorts {
   sms?: SmsSender;

@@ -1,5 +1,6 @@
 // Activity feeds (contact and work order) and the delivery ledger, newest first.
 import { z } from 'zod';
+import type { DbClient } from '../../db/client';
 import type { Notification } from '../../generated/prisma/client';
 import { notFound } from '../errors';
 import { addRoute } from '../routing';
@@ -34,8 +35,9 @@ const notificationSchema = z.object({
   updatedAt: z.string(),
 });
 
-export function activityRoutes({ router, registry, db }: RouteDeps): void {
+export function activityRoutes({ routes }: RouteDeps): void {
   const feed = async (
+    db: DbClient,
     where: { contactId: string } | { workOrderId: string },
     query: { limit: number; offset: number },
   ) => {
@@ -47,7 +49,7 @@ export function activityRoutes({ router, registry, db }: RouteDeps): void {
     );
   };
 
-  addRoute(router, registry, {
+  addRoute(routes, {
     method: 'get',
     path: '/v1/contacts/:id/activity',
     tag: 'Activity',
@@ -55,13 +57,13 @@ export function activityRoutes({ router, registry, db }: RouteDeps): void {
     params: idParams,
     query: pagingQuery,
     response: page(activitySchema),
-    handler: async ({ auth, params, query }) => {
+    handler: async ({ db, auth, params, query }) => {
       if (!(await db.contact.count({ where: { id: params.id, companyId: auth.companyId } }))) throw notFound('Contact');
-      return feed({ contactId: params.id }, query);
+      return feed(db, { contactId: params.id }, query);
     },
   });
 
-  addRoute(router, registry, {
+  addRoute(routes, {
     method: 'get',
     path: '/v1/work-orders/:id/activity',
     tag: 'Activity',
@@ -69,14 +71,14 @@ export function activityRoutes({ router, registry, db }: RouteDeps): void {
     params: idParams,
     query: pagingQuery,
     response: page(activitySchema),
-    handler: async ({ auth, params, query }) => {
+    handler: async ({ db, auth, params, query }) => {
       if (!(await db.workOrder.count({ where: { id: params.id, companyId: auth.companyId } })))
         throw notFound('Work order');
-      return feed({ workOrderId: params.id }, query);
+      return feed(db, { workOrderId: params.id }, query);
     },
   });
 
-  addRoute(router, registry, {
+  addRoute(routes, {
     method: 'get',
     path: '/v1/notifications',
     tag: 'Activity',
@@ -87,7 +89,7 @@ export function activityRoutes({ router, registry, db }: RouteDeps): void {
       status: z.string().max(40).optional(),
     }),
     response: page(notificationSchema),
-    handler: async ({ auth, query }) => {
+    handler: async ({ db, auth, query }) => {
       const where = {
         companyId: auth.companyId,
         ...(query.ruleId ? { ruleId: query.ruleId } : {}),

@@ -41,24 +41,24 @@ const companyPatch = z
 
 const CALENDAR_KEYS = ['timeZone', 'leapDayPolicy', 'lateGraceMinutes'] as const;
 
-export function companyRoutes({ router, registry, db, scheduler }: RouteDeps): void {
-  addRoute(router, registry, {
+export function companyRoutes({ routes, scheduler }: RouteDeps): void {
+  addRoute(routes, {
     method: 'get',
     path: '/v1/company',
     tag: 'Company',
     summary: "The acting user's company settings",
     response: companySchema,
-    handler: async ({ auth }) => toCompany(await db.company.findUniqueOrThrow({ where: { id: auth.companyId } })),
+    handler: async ({ db, auth }) => toCompany(await db.company.findUniqueOrThrow({ where: { id: auth.companyId } })),
   });
 
-  addRoute(router, registry, {
+  addRoute(routes, {
     method: 'patch',
     path: '/v1/company',
     tag: 'Company',
     summary: 'Edit company settings (reminders re-plan when calendar settings change)',
     body: companyPatch,
     response: companySchema,
-    handler: async ({ auth, body }) => {
+    handler: async ({ db, auth, body }) => {
       const company = await db.company.update({ where: { id: auth.companyId }, data: body });
       if (CALENDAR_KEYS.some((key) => key in body)) await scheduler.companyChanged(auth.companyId);
       return toCompany(company);

@@ -25,15 +25,15 @@ const fieldCreate = z.strictObject({
 
 const eventSchema = z.object({ fieldId: z.string(), key: z.string(), label: z.string(), system: z.boolean() });
 
-export function contactFieldRoutes({ router, registry, db }: RouteDeps): void {
-  addRoute(router, registry, {
+export function contactFieldRoutes({ routes }: RouteDeps): void {
+  addRoute(routes, {
     method: 'get',
     path: '/v1/contact-fields',
     tag: 'Contact form',
     summary: 'Fields of the contact form',
     query: z.object({ kind: contactKind.optional() }),
     response: z.object({ items: z.array(fieldSchema) }),
-    handler: async ({ auth, query }) => ({
+    handler: async ({ db, auth, query }) => ({
       items: (
         await db.contactField.findMany({
           where: { companyId: auth.companyId, ...(query.kind ? { kind: query.kind } : {}) },
@@ -43,7 +43,7 @@ export function contactFieldRoutes({ router, registry, db }: RouteDeps): void {
     }),
   });
 
-  addRoute(router, registry, {
+  addRoute(routes, {
     method: 'post',
     path: '/v1/contact-fields',
     tag: 'Contact form',
@@ -52,11 +52,11 @@ export function contactFieldRoutes({ router, registry, db }: RouteDeps): void {
     body: fieldCreate,
     response: fieldSchema,
     errors: [409],
-    handler: async ({ auth, body }) =>
+    handler: async ({ db, auth, body }) =>
       toField(await db.contactField.create({ data: { ...body, companyId: auth.companyId } })),
   });
 
-  addRoute(router, registry, {
+  addRoute(routes, {
     method: 'patch',
     path: '/v1/contact-fields/:id',
     tag: 'Contact form',
@@ -64,14 +64,14 @@ export function contactFieldRoutes({ router, registry, db }: RouteDeps): void {
     params: idParams,
     body: z.strictObject({ label: z.string().trim().min(1).max(100) }),
     response: fieldSchema,
-    handler: async ({ auth, params, body }) => {
+    handler: async ({ db, auth, params, body }) => {
       const field = await db.contactField.findFirst({ where: { id: params.id, companyId: auth.companyId } });
       if (!field) throw notFound('Contact field');
       return toField(await db.contactField.update({ where: { id: field.id }, data: { label: body.label } }));
     },
   });
 
-  addRoute(router, registry, {
+  addRoute(routes, {
     method: 'delete',
     path: '/v1/contact-fields/:id',
     tag: 'Contact form',
@@ -79,7 +79,7 @@ export function contactFieldRoutes({ router, registry, db }: RouteDeps): void {
     errors: [409, 422],
     summary: 'Delete a field (refused for system fields and for date fields that rules use)',
     params: idParams,
-    handler: async ({ auth, params }) => {
+    handler: async ({ db, auth, params }) => {
       const field = await db.contactField.findFirst({ where: { id: params.id, companyId: auth.companyId } });
       if (!field) throw notFound('Contact field');
       if (field.system) throw unprocessable(`"${field.label}" is a system field and cannot be deleted`);
@@ -98,14 +98,14 @@ export function contactFieldRoutes({ router, registry, db }: RouteDeps): void {
     },
   });
 
-  addRoute(router, registry, {
+  addRoute(routes, {
     method: 'get',
     path: '/v1/notification-events',
     tag: 'Notification rules',
     summary: "Events a rule may use: every date field of that kind's contact form (Birthday included)",
     query: z.object({ kind: contactKind }),
     response: z.object({ items: z.array(eventSchema) }),
-    handler: async ({ auth, query }) => {
+    handler: async ({ db, auth, query }) => {
       const fields = await db.contactField.findMany({
         where: { companyId: auth.companyId, kind: query.kind, type: 'date' },
         orderBy: [{ system: 'desc' }, { createdAt: 'asc' }],

@@ -1,5 +1,6 @@
 // Contacts (people and organizations, clients and employees) with their form values.
 import { z } from 'zod';
+import type { DbClient } from '../../db/client';
 import type { Contact } from '../../generated/prisma/client';
 import { checkFieldValues, mergeFieldValues } from '../contact-values';
 import { notFound } from '../errors';
@@ -46,16 +47,16 @@ const contactPatch = z.strictObject({
   fields: fieldValues.optional(),
 });
 
-export function contactRoutes({ router, registry, db, scheduler }: RouteDeps): void {
-  const form = (companyId: string, kind: 'person' | 'organization') =>
+export function contactRoutes({ routes, scheduler }: RouteDeps): void {
+  const form = (db: DbClient, companyId: string, kind: 'person' | 'organization') =>
     db.contactField.findMany({ where: { companyId, kind } });
-  const findContact = async (companyId: string, id: string) => {
+  const findContact = async (db: DbClient, companyId: string, id: string) => {
     const contact = await db.contact.findFirst({ where: { id, companyId } });
     if (!contact) throw notFound('Contact');
     return contact;
   };
 
-  addRoute(router, registry, {
+  addRoute(routes, {
     method: 'get',
     path: '/v1/contacts',
     tag: 'Contacts',
@@ -66,7 +67,7 @@ export function contactRoutes({ router, registry, db, scheduler }: RouteDeps): v
       q: z.string().max(200).optional(),
     }),
     response: page(contactSchema),
-    handler: async ({ auth, query }) => {
+    handler: async ({ db, auth, query }) => {
       const where = {
         companyId: auth.companyId,
         ...(query.kind ? { kind: query.kind } : {}),
@@ -82,7 +83,7 @@ export function contactRoutes({ router, registry, db, scheduler }: RouteDeps): v
     },
   });
 
-  addRoute(router, registry, {
+  addRoute(routes, {
     method: 'post',
     path: '/v1/contacts',
     tag: 'Contacts',
@@ -90,8 +91,8 @@ export function contactRoutes({ router, registry, db, scheduler }: RouteDeps): v
     status: 201,
     body: contactCreate,
     response: contactSchema,
-    handler: async ({ auth, body }) => {
-      const fields = checkFieldValues(await form(auth.companyId, body.kind), body.fields);
+    handler: async ({ db, auth, body }) => {
+      const fields = checkFieldValues(await form(db, auth.companyId, body.kind), body.fields);
       const contact = await db.contact.create({
         data: { ...body, fields: mergeFieldValues({}, fields), companyId: auth.companyId },
       });
@@ -100,17 +101,17 @@ export function contactRoutes({ router, registry, db, scheduler }: RouteDeps): v
     },
   });
 
-  addRoute(router, registry, {
+  addRoute(routes, {
     method: 'get',
     path: '/v1/contacts/:id',
     tag: 'Contacts',
     summary: 'One contact',
     params: idParams,
     response: contactSchema,
-    handler: async ({ auth, params }) => toContact(await findContact(auth.companyId, params.id)),
+    handler: async ({ db, auth, params }) => toContact(await findContact(db, auth.companyId, params.id)),
   });
 
-  addRoute(router, registry, {
+  addRoute(routes, {
     method: 'patch',
     path: '/v1/contacts/:id',
     tag: 'Contacts',
@@ -118,10 +119,10 @@ export function contactRoutes({ router, registry, db, scheduler }: RouteDeps): v
     params: idParams,
     body: contactPatch,
     response: contactSchema,
-    handler: async ({ auth, params, body }) => {
-      const existing = await findContact(auth.companyId, params.id);
+    handler: async ({ db, auth, params, body }) => {
+      const existing = await findContact(db, auth.companyId, params.id);
       const kind = body.kind ?? existing.kind;
-      const newForm = await form(auth.companyId, kind);
+      const newForm = await form(db, auth.companyId, kind);
       const fields = body.fields ? checkFieldValues(newForm, body.fields) : {};
       // A contact that changes kind moves to the other form: values of the old form's fields go.
       const keys = new Set(newForm.map((f) => f.key));
@@ -137,15 +138,15 @@ export function contactRoutes({ router, registry, db, scheduler }: RouteDeps): v
     },
   });
 
-  addRoute(router, registry, {
+  addRoute(routes, {
     method: 'delete',
     path: '/v1/contacts/:id',
     tag: 'Contacts',
     summary: 'Delete a contact (its reminders end)',
     status: 204,
     params: idParams,
-    handler: async ({ auth, params }) => {
-      const contact = await findContact(auth.companyId, params.id);
+    handler: async ({ db, auth, params }) => {
+      const contact = await findContact(db, auth.companyId, params.id);
       await db.contact.delete({ where: { id: contact.id } });
       await scheduler.contactChanged(auth.companyId, contact.id);
     },

@@ -1,13 +1,10 @@
-import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import type { Router } from 'express';
-import type { Db } from '../../db/client';
 import type { ReminderScheduler } from '../../scheduling/scheduler';
+import type { RouteTarget } from '../routing';
 
-/** What every route module gets. */
+/** What every route module gets. Handlers reach the database through their context (`ctx.db`),
+ * which for a write is the request's transaction. */
 export interface RouteDeps {
-  router: Router;
-  registry: OpenAPIRegistry;
-  db: Db;
+  routes: RouteTarget;
   scheduler: ReminderScheduler;
   mailboxSecretKey?: Buffer;
 }

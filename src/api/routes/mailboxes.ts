@@ -1,7 +1,7 @@
 // Connected mailboxes (email integration): SMTP settings with the password encrypted at rest,
 // and which users may send from each. Secrets are never returned.
 import { z } from 'zod';
-import type { Db } from '../../db/client';
+import type { DbClient } from '../../db/client';
 import { encryptSecret } from '../../security/secret-box';
 import { badRequest, forbidden, HttpError, notFound } from '../errors';
 import { addRoute } from '../routing';
@@ -26,12 +26,12 @@ const smtpHost = z
   .max(253)
   .regex(/^[A-Za-z0-9.-]+$/, 'must be a host name');
 
-export async function mailboxUsableBy(db: Db, mailboxId: string, userId: string): Promise<boolean> {
+export async function mailboxUsableBy(db: DbClient, mailboxId: string, userId: string): Promise<boolean> {
   return (await db.mailboxAccess.count({ where: { mailboxId, userId } })) > 0;
 }
 
-export function mailboxRoutes({ router, registry, db, mailboxSecretKey }: RouteDeps): void {
-  const mailboxOf = async (companyId: string, id: string) => {
+export function mailboxRoutes({ routes, mailboxSecretKey }: RouteDeps): void {
+  const mailboxOf = async (db: DbClient, companyId: string, id: string) => {
     const mailbox = await db.mailbox.findFirst({ where: { id, companyId }, include: { access: true } });
     if (!mailbox) throw notFound('Mailbox');
     return mailbox;
@@ -42,13 +42,13 @@ export function mailboxRoutes({ router, registry, db, mailboxSecretKey }: RouteD
     return encryptSecret(password, mailboxSecretKey);
   };
 
-  addRoute(router, registry, {
+  addRoute(routes, {
     method: 'get',
     path: '/v1/mailboxes',
     tag: 'Mailboxes',
     summary: 'Connected mailboxes (no secrets)',
     response: z.object({ items: z.array(mailboxSchema) }),
-    handler: async ({ auth }) => ({
+    handler: async ({ db, auth }) => ({
       items: (
         await db.mailbox.findMany({
           where: { companyId: auth.companyId },
@@ -59,7 +59,7 @@ export function mailboxRoutes({ router, registry, db, mailboxSecretKey }: RouteD
     }),
   });
 
-  addRoute(router, registry, {
+  addRoute(routes, {
     method: 'post',
     path: '/v1/mailboxes',
     tag: 'Mailboxes',
@@ -76,7 +76,7 @@ export function mailboxRoutes({ router, registry, db, mailboxSecretKey }: RouteD
       userIds: z.array(uuid).max(500).default([]),
     }),
     response: mailboxSchema,
-    handler: async ({ auth, body }) => {
+    handler: async ({ db, auth, body }) => {
       const { smtpPassword, userIds, ...settings } = body;
       await assertUsersOfCompany(db, auth.companyId, userIds);
       const mailbox = await db.mailbox.create({
@@ -92,17 +92,17 @@ export function mailboxRoutes({ router, registry, db, mailboxSecretKey }: RouteD
     },
   });
 
-  addRoute(router, registry, {
+  addRoute(routes, {
     method: 'get',
     path: '/v1/mailboxes/:id',
     tag: 'Mailboxes',
     summary: 'One mailbox (no secrets)',
     params: idParams,
     response: mailboxSchema,
-    handler: async ({ auth, params }) => toMailbox(await mailboxOf(auth.companyId, params.id), auth.userId),
+    handler: async ({ db, auth, params }) => toMailbox(await mailboxOf(db, auth.companyId, params.id), auth.userId),
   });
 
-  addRoute(router, registry, {
+  addRoute(routes, {
     method: 'patch',
     path: '/v1/mailboxes/:id',
     tag: 'Mailboxes',
@@ -117,8 +117,8 @@ export function mailboxRoutes({ router, registry, db, mailboxSecretKey }: RouteD
       smtpPassword: z.string().min(1).max(500).optional(),
     }),
     response: mailboxSchema,
-    handler: async ({ auth, params, body }) => {
-      const mailbox = await mailboxOf(auth.companyId, params.id);
+    handler: async ({ db, auth, params, body }) => {
+      const mailbox = await mailboxOf(db, auth.companyId, params.id);
       if (!auth.isAdmin && !mailbox.access.some((a) => a.userId === auth.userId))
         throw forbidden('You do not have access to this mailbox');
       const { smtpPassword, ...settings } = body;
@@ -131,7 +131,7 @@ export function mailboxRoutes({ router, registry, db, mailboxSecretKey }: RouteD
     },
   });
 
-  addRoute(router, registry, {
+  addRoute(routes, {
     method: 'put',
     path: '/v1/mailboxes/:id/access',
     tag: 'Mailboxes',
@@ -140,21 +140,19 @@ export function mailboxRoutes({ router, registry, db, mailboxSecretKey }: RouteD
     errors: [403],
     body: z.strictObject({ userIds: z.array(uuid).max(500) }),
     response: mailboxSchema,
-    handler: async ({ auth, params, body }) => {
+    handler: async ({ db, auth, params, body }) => {
       if (!auth.isAdmin) throw forbidden('Only admins can change mailbox access');
-      const mailbox = await mailboxOf(auth.companyId, params.id);
+      const mailbox = await mailboxOf(db, auth.companyId, params.id);
       await assertUsersOfCompany(db, auth.companyId, body.userIds);
-      await db.$transaction([
-        db.mailboxAccess.deleteMany({ where: { mailboxId: mailbox.id } }),
-        db.mailboxAccess.createMany({
-          data: [...new Set(body.userIds)].map((userId) => ({ mailboxId: mailbox.id, userId })),
-        }),
-      ]);
-      return toMailbox(await mailboxOf(auth.companyId, mailbox.id), auth.userId);
+      await db.mailboxAccess.deleteMany({ where: { mailboxId: mailbox.id } });
+      await db.mailboxAccess.createMany({
+        data: [...new Set(body.userIds)].map((userId) => ({ mailboxId: mailbox.id, userId })),
+      });
+      return toMailbox(await mailboxOf(db, auth.companyId, mailbox.id), auth.userId);
     },
   });
 
-  addRoute(router, registry, {
+  addRoute(routes, {
     method: 'delete',
     path: '/v1/mailboxes/:id',
     tag: 'Mailboxes',
@@ -162,8 +160,8 @@ export function mailboxRoutes({ router, registry, db, mailboxSecretKey }: RouteD
     status: 204,
     params: idParams,
     errors: [409],
-    handler: async ({ auth, params }) => {
-      const mailbox = await mailboxOf(auth.companyId, params.id);
+    handler: async ({ db, auth, params }) => {
+      const mailbox = await mailboxOf(db, auth.companyId, params.id);
       const rules = await db.notificationRule.findMany({
         where: { mailboxId: mailbox.id },
         select: { id: true, name: true },
@@ -180,7 +178,7 @@ export function mailboxRoutes({ router, registry, db, mailboxSecretKey }: RouteD
   });
 }
 
-async function assertUsersOfCompany(db: Db, companyId: string, userIds: string[]): Promise<void> {
+async function assertUsersOfCompany(db: DbClient, companyId: string, userIds: string[]): Promise<void> {
   if (userIds.length === 0) return;
   const found = await db.user.count({ where: { companyId, id: { in: userIds } } });
   if (found !== new Set(userIds).size)

@@ -8,8 +8,8 @@ import { addRoute } from '../routing';
 import { idParams } from '../schemas';
 import type { RouteDeps } from './deps';
 
-export function reminderRoutes({ router, registry, db }: RouteDeps): void {
-  addRoute(router, registry, {
+export function reminderRoutes({ routes }: RouteDeps): void {
+  addRoute(routes, {
     method: 'get',
     path: '/v1/contacts/:id/reminders',
     tag: 'Contacts',
@@ -27,7 +27,7 @@ export function reminderRoutes({ router, registry, db }: RouteDeps): void {
         }),
       ),
     }),
-    handler: async ({ auth, params }) => {
+    handler: async ({ db, auth, params }) => {
       const contact = await db.contact.findFirst({ where: { id: params.id, companyId: auth.companyId } });
       if (!contact) throw notFound('Contact');
       const company = await db.company.findUniqueOrThrow({ where: { id: auth.companyId } });

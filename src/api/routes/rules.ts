@@ -1,7 +1,7 @@
 // Notification rules: what to send, to whom, when and how; plus preview and schedule.
 import { z } from 'zod';
+import type { DbClient } from '../../db/client';
 import { nextSend, upcomingSends, validateScheduleRule } from '../../calendar/schedule';
-import type { Db } from '../../db/client';
 import type { ContactField, Mailbox, NotificationRule } from '../../generated/prisma/client';
 import { scheduleFor, templateVariables } from '../../shared/plan-inputs';
 import {
@@ -92,8 +92,8 @@ const scheduleItem = z.object({ occurrenceDate: z.string(), sendAt: z.string(), 
 
 type RuleRow = NotificationRule & { eventField: ContactField; mailbox: Mailbox | null };
 
-export function ruleRoutes({ router, registry, db, scheduler }: RouteDeps): void {
-  const ruleOf = async (companyId: string, id: string): Promise<RuleRow> => {
+export function ruleRoutes({ routes, scheduler }: RouteDeps): void {
+  const ruleOf = async (db: DbClient, companyId: string, id: string): Promise<RuleRow> => {
     const rule = await db.notificationRule.findFirst({
       where: { id, companyId },
       include: { eventField: true, mailbox: true },
@@ -102,7 +102,7 @@ export function ruleRoutes({ router, registry, db, scheduler }: RouteDeps): void
     return rule;
   };
 
-  addRoute(router, registry, {
+  addRoute(routes, {
     method: 'get',
     path: '/v1/notification-rules/email-senders',
     tag: 'Notification rules',
@@ -111,7 +111,7 @@ export function ruleRoutes({ router, registry, db, scheduler }: RouteDeps): void
       items: z.array(z.object({ emailSender: z.string(), address: z.string(), kind: z.enum(['gateway', 'mailbox']) })),
       connectMailbox: z.object({ message: z.string(), href: z.string() }).optional(),
     }),
-    handler: async ({ auth }) => {
+    handler: async ({ db, auth }) => {
       const company = await db.company.findUniqueOrThrow({ where: { id: auth.companyId } });
       const mailboxes = await db.mailbox.findMany({
         where: { companyId: auth.companyId, access: { some: { userId: auth.userId } } },
@@ -135,14 +135,14 @@ export function ruleRoutes({ router, registry, db, scheduler }: RouteDeps): void
     },
   });
 
-  addRoute(router, registry, {
+  addRoute(routes, {
     method: 'get',
     path: '/v1/notification-rules',
     tag: 'Notification rules',
     summary: 'List rules',
     query: pagingQuery.extend({ kind: contactKind.optional() }),
     response: page(ruleSchema),
-    handler: async ({ auth, query }) => {
+    handler: async ({ db, auth, query }) => {
       const where = { companyId: auth.companyId, ...(query.kind ? { kind: query.kind } : {}) };
       return pageOf(
         query,
@@ -159,7 +159,7 @@ export function ruleRoutes({ router, registry, db, scheduler }: RouteDeps): void
     },
   });
 
-  addRoute(router, registry, {
+  addRoute(routes, {
     method: 'post',
     path: '/v1/notification-rules',
     tag: 'Notification rules',
@@ -168,7 +168,7 @@ export function ruleRoutes({ router, registry, db, scheduler }: RouteDeps): void
     summary: 'Create a rule (its reminders start in the background; see `reminders` for progress)',
     body: ruleCreate,
     response: ruleSchema,
-    handler: async ({ auth, body }) => {
+    handler: async ({ db, auth, body }) => {
       const { audience: _audience, emailSender: sender, ...fields } = body;
       const checked = await checkRule(db, auth, {
         ...fields,
@@ -189,17 +189,17 @@ export function ruleRoutes({ router, registry, db, scheduler }: RouteDeps): void
     },
   });
 
-  addRoute(router, registry, {
+  addRoute(routes, {
     method: 'get',
     path: '/v1/notification-rules/:id',
     tag: 'Notification rules',
     summary: 'One rule, with reminders started / total',
     params: idParams,
     response: ruleSchema,
-    handler: async ({ auth, params }) => toRule(await ruleOf(auth.companyId, params.id)),
+    handler: async ({ db, auth, params }) => toRule(await ruleOf(db, auth.companyId, params.id)),
   });
 
-  addRoute(router, registry, {
+  addRoute(routes, {
     method: 'patch',
     path: '/v1/notification-rules/:id',
     tag: 'Notification rules',
@@ -208,8 +208,8 @@ export function ruleRoutes({ router, registry, db, scheduler }: RouteDeps): void
     params: idParams,
     body: rulePatch,
     response: ruleSchema,
-    handler: async ({ auth, params, body }) => {
-      const existing = await ruleOf(auth.companyId, params.id);
+    handler: async ({ db, auth, params, body }) => {
+      const existing = await ruleOf(db, auth.companyId, params.id);
       const { emailSender: sender, ...fields } = body;
       const channel = fields.channel ?? existing.channel;
       const merged = {
@@ -231,21 +231,21 @@ export function ruleRoutes({ router, registry, db, scheduler }: RouteDeps): void
     },
   });
 
-  addRoute(router, registry, {
+  addRoute(routes, {
     method: 'delete',
     path: '/v1/notification-rules/:id',
     tag: 'Notification rules',
     status: 204,
     params: idParams,
     summary: 'Delete a rule (its reminders end)',
-    handler: async ({ auth, params }) => {
-      const rule = await ruleOf(auth.companyId, params.id);
+    handler: async ({ db, auth, params }) => {
+      const rule = await ruleOf(db, auth.companyId, params.id);
       await db.notificationRule.delete({ where: { id: rule.id } });
       await scheduler.ruleDeleted(rule);
     },
   });
 
-  addRoute(router, registry, {
+  addRoute(routes, {
     method: 'post',
     path: '/v1/notification-rules/:id/preview',
     tag: 'Notification rules',
@@ -260,8 +260,8 @@ export function ruleRoutes({ router, registry, db, scheduler }: RouteDeps): void
       nextSend: scheduleItem.nullable(),
       reason: z.string().optional(),
     }),
-    handler: async ({ auth, params, body }) => {
-      const rule = await ruleOf(auth.companyId, params.id);
+    handler: async ({ db, auth, params, body }) => {
+      const rule = await ruleOf(db, auth.companyId, params.id);
       const company = await db.company.findUniqueOrThrow({ where: { id: auth.companyId } });
       const contact = await db.contact.findFirst({ where: { id: body.contactId, companyId: auth.companyId } });
       if (!contact) throw notFound('Contact');
@@ -284,7 +284,7 @@ export function ruleRoutes({ router, registry, db, scheduler }: RouteDeps): void
     },
   });
 
-  addRoute(router, registry, {
+  addRoute(routes, {
     method: 'get',
     path: '/v1/notification-rules/:id/schedule',
     tag: 'Notification rules',
@@ -297,8 +297,8 @@ export function ruleRoutes({ router, registry, db, scheduler }: RouteDeps): void
       from: isoInstant.optional(),
     }),
     response: z.object({ items: z.array(scheduleItem) }),
-    handler: async ({ auth, params, query }) => {
-      const rule = await ruleOf(auth.companyId, params.id);
+    handler: async ({ db, auth, params, query }) => {
+      const rule = await ruleOf(db, auth.companyId, params.id);
       const company = await db.company.findUniqueOrThrow({ where: { id: auth.companyId } });
       const contact = await db.contact.findFirst({ where: { id: query.contactId, companyId: auth.companyId } });
       if (!contact) throw notFound('Contact');
@@ -329,7 +329,7 @@ interface RuleCheckInput {
 
 /** Cross-field checks zod cannot do alone; each error names the field. */
 async function checkRule(
-  db: Db,
+  db: DbClient,
   auth: { companyId: string; userId: string },
   input: RuleCheckInput,
 ): Promise<{ mailboxId: string | null; subjectTemplate: string | null }> {

@@ -8,21 +8,21 @@ import type { RouteDeps } from './deps';
 
 const userSchema = z.object({ id: z.string(), name: z.string(), email: z.string(), isAdmin: z.boolean() });
 
-export function userRoutes({ router, registry, db }: RouteDeps): void {
-  addRoute(router, registry, {
+export function userRoutes({ routes }: RouteDeps): void {
+  addRoute(routes, {
     method: 'get',
     path: '/v1/users',
     tag: 'Users',
     summary: 'Users of the company',
     response: z.object({ items: z.array(userSchema) }),
-    handler: async ({ auth }) => ({
+    handler: async ({ db, auth }) => ({
       items: (await db.user.findMany({ where: { companyId: auth.companyId }, orderBy: { createdAt: 'asc' } })).map(
         toUser,
       ),
     }),
   });
 
-  addRoute(router, registry, {
+  addRoute(routes, {
     method: 'post',
     path: '/v1/users',
     tag: 'Users',
@@ -31,7 +31,7 @@ export function userRoutes({ router, registry, db }: RouteDeps): void {
     summary: 'Create a user with an API key (admins only; the key is shown once)',
     body: z.strictObject({ name: z.string().trim().min(1).max(200), email, isAdmin: z.boolean().default(false) }),
     response: userSchema.extend({ apiKey: z.string() }),
-    handler: async ({ auth, body }) => {
+    handler: async ({ db, auth, body }) => {
       if (!auth.isAdmin) throw forbidden('Only admins can create users');
       const key = generateApiKey();
       const user = await db.user.create({

@@ -1,5 +1,6 @@
 // Work orders, as the CRM around us keeps them (chat sends of reminders appear in their feeds).
 import { z } from 'zod';
+import type { DbClient } from '../../db/client';
 import { notFound } from '../errors';
 import { addRoute } from '../routing';
 import { idParams, page, pagingQuery, uuid, pageOf } from '../schemas';
@@ -13,26 +14,26 @@ const workOrderSchema = z.object({
   createdAt: z.string(),
 });
 
-export function workOrderRoutes({ router, registry, db }: RouteDeps): void {
-  const contactOf = async (companyId: string, contactId: string) => {
+export function workOrderRoutes({ routes }: RouteDeps): void {
+  const contactOf = async (db: DbClient, companyId: string, contactId: string) => {
     const contact = await db.contact.findFirst({ where: { id: contactId, companyId } });
     if (!contact) throw notFound('Contact');
     return contact;
   };
-  const workOrderOf = async (companyId: string, id: string) => {
+  const workOrderOf = async (db: DbClient, companyId: string, id: string) => {
     const order = await db.workOrder.findFirst({ where: { id, companyId } });
     if (!order) throw notFound('Work order');
     return order;
   };
 
-  addRoute(router, registry, {
+  addRoute(routes, {
     method: 'get',
     path: '/v1/work-orders',
     tag: 'Work orders',
     summary: 'List work orders (optionally of one contact)',
     query: pagingQuery.extend({ contactId: uuid.optional(), status: z.enum(['open', 'closed']).optional() }),
     response: page(workOrderSchema),
-    handler: async ({ auth, query }) => {
+    handler: async ({ db, auth, query }) => {
       const where = {
         companyId: auth.companyId,
         ...(query.contactId ? { contactId: query.contactId } : {}),
@@ -48,7 +49,7 @@ export function workOrderRoutes({ router, registry, db }: RouteDeps): void {
   });
 
   // errors 404: as for POST /v1/chats, an unknown body contactId is a documented 404.
-  addRoute(router, registry, {
+  addRoute(routes, {
     method: 'post',
     path: '/v1/work-orders',
     tag: 'Work orders',
@@ -61,23 +62,23 @@ export function workOrderRoutes({ router, registry, db }: RouteDeps): void {
       status: z.enum(['open', 'closed']).default('open'),
     }),
     response: workOrderSchema,
-    handler: async ({ auth, body }) => {
-      await contactOf(auth.companyId, body.contactId);
+    handler: async ({ db, auth, body }) => {
+      await contactOf(db, auth.companyId, body.contactId);
       return toWorkOrder(await db.workOrder.create({ data: { ...body, companyId: auth.companyId } }));
     },
   });
 
-  addRoute(router, registry, {
+  addRoute(routes, {
     method: 'get',
     path: '/v1/work-orders/:id',
     tag: 'Work orders',
     summary: 'One work order',
     params: idParams,
     response: workOrderSchema,
-    handler: async ({ auth, params }) => toWorkOrder(await workOrderOf(auth.companyId, params.id)),
+    handler: async ({ db, auth, params }) => toWorkOrder(await workOrderOf(db, auth.companyId, params.id)),
   });
 
-  addRoute(router, registry, {
+  addRoute(routes, {
     method: 'patch',
     path: '/v1/work-orders/:id',
     tag: 'Work orders',
@@ -88,21 +89,21 @@ export function workOrderRoutes({ router, registry, db }: RouteDeps): void {
       status: z.enum(['open', 'closed']).optional(),
     }),
     response: workOrderSchema,
-    handler: async ({ auth, params, body }) => {
-      const order = await workOrderOf(auth.companyId, params.id);
+    handler: async ({ db, auth, params, body }) => {
+      const order = await workOrderOf(db, auth.companyId, params.id);
       return toWorkOrder(await db.workOrder.update({ where: { id: order.id }, data: body }));
     },
   });
 
-  addRoute(router, registry, {
+  addRoute(routes, {
     method: 'delete',
     path: '/v1/work-orders/:id',
     tag: 'Work orders',
     summary: 'Delete a work order',
     status: 204,
     params: idParams,
-    handler: async ({ auth, params }) => {
-      const order = await workOrderOf(auth.companyId, params.id);
+    handler: async ({ db, auth, params }) => {
+      const order = await workOrderOf(db, auth.companyId, params.id);
       await db.workOrder.delete({ where: { id: order.id } });
     },
   });
