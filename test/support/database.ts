@@ -55,3 +55,38 @@ async function adminQuery(serverUrl: string, sql: string): Promise<void> {
     await client.end();
   }
 }
+
+/** An empty database (no migrations) on the same engine, for schema comparisons. */
+export async function createEmptyDatabase(): Promise<{
+  query(sql: string): Promise<unknown>;
+  url: string;
+  close(): Promise<void>;
+}> {
+  const serverUrl = testConfig().DATABASE_URL;
+  if (serverUrl) {
+    const name = `reminders_empty_${randomBytes(6).toString('hex')}`;
+    await adminQuery(serverUrl, `CREATE DATABASE ${name}`);
+    const url = withDatabase(serverUrl, name);
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    return {
+      url,
+      query: (sql) => client.query(sql),
+      async close() {
+        await client.end();
+        await adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      },
+    };
+  }
+  const pg = await startEmbeddedPostgres();
+  const client = new Client({ connectionString: pg.url });
+  await client.connect();
+  return {
+    url: pg.url,
+    query: (sql) => client.query(sql),
+    async close() {
+      await client.end();
+      await pg.stop();
+    },
+  };
+}
