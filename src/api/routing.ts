@@ -42,8 +42,11 @@ export interface RouteSpec<
    */
   transaction?: boolean;
   handler: (ctx: {
-    /** The database, or for a write the transaction it runs in: use only this one. */
+    /** The database, or for a write the transaction it runs in: use only this one (the embedded
+     * database has a single connection, which the transaction holds). */
     db: DbClient;
+    /** Runs `work` once the request's transaction has committed (before the response is sent). */
+    afterCommit(work: () => Promise<void>): void;
     params: P extends ZodObject ? z.infer<P> : undefined;
     query: Q extends ZodObject ? z.infer<Q> : undefined;
     body: B extends ZodType ? z.infer<B> : undefined;
@@ -125,8 +128,11 @@ export function addRoute<
       const auth = res.locals.auth as AuthContext;
       if (access === 'admin' && !auth.isAdmin)
         throw forbidden(`Only admins may call ${spec.method.toUpperCase()} ${spec.path}`);
-      const run = (client: DbClient) => spec.handler({ ...input, db: client, auth, req, res });
+      const committed: Array<() => Promise<void>> = [];
+      const afterCommit = (work: () => Promise<void>) => void committed.push(work);
+      const run = (client: DbClient) => spec.handler({ ...input, db: client, afterCommit, auth, req, res });
       const result = inTransaction ? await db.$transaction(run, TRANSACTION_OPTIONS) : await run(db);
+      for (const work of committed) await work();
       if (status === 204) res.status(204).end();
       else res.status(status).json(result);
     },

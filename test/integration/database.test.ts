@@ -91,8 +91,8 @@ test('the ledger refuses a second row for the same rule, contact and occurrence'
 });
 
 /** Tables, columns, constraints, indexes and enums of the public schema, in a stable order. */
-async function catalogue(client: Pick<Client, 'query'>) {
-  const rows = async (sql: string) => (await client.query(sql)).rows as unknown[];
+async function catalogue(client: { query(sql: string): Promise<{ rows: unknown[] }> }) {
+  const rows = async (sql: string) => (await client.query(sql)).rows;
   return {
     columns: await rows(`SELECT table_name, column_name, data_type, udt_name, is_nullable, column_default
       FROM information_schema.columns WHERE table_schema = 'public' AND table_name <> '_prisma_migrations'

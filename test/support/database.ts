@@ -58,7 +58,7 @@ async function adminQuery(serverUrl: string, sql: string): Promise<void> {
 
 /** An empty database (no migrations) on the same engine, for schema comparisons. */
 export async function createEmptyDatabase(): Promise<{
-  query(sql: string): Promise<unknown>;
+  query(sql: string): Promise<{ rows: unknown[] }>;
   url: string;
   close(): Promise<void>;
 }> {

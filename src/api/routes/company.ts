@@ -58,9 +58,9 @@ export function companyRoutes({ routes, scheduler }: RouteDeps): void {
     summary: 'Edit company settings (reminders re-plan when calendar settings change)',
     body: companyPatch,
     response: companySchema,
-    handler: async ({ db, auth, body }) => {
+    handler: async ({ db, afterCommit, auth, body }) => {
       const company = await db.company.update({ where: { id: auth.companyId }, data: body });
-      if (CALENDAR_KEYS.some((key) => key in body)) await scheduler.companyChanged(auth.companyId);
+      if (CALENDAR_KEYS.some((key) => key in body)) afterCommit(() => scheduler.companyChanged(auth.companyId));
       return toCompany(company);
     },
   });

@@ -91,12 +91,12 @@ export function contactRoutes({ routes, scheduler }: RouteDeps): void {
     status: 201,
     body: contactCreate,
     response: contactSchema,
-    handler: async ({ db, auth, body }) => {
+    handler: async ({ db, afterCommit, auth, body }) => {
       const fields = checkFieldValues(await form(db, auth.companyId, body.kind), body.fields);
       const contact = await db.contact.create({
         data: { ...body, fields: mergeFieldValues({}, fields), companyId: auth.companyId },
       });
-      await scheduler.contactChanged(auth.companyId, contact.id);
+      afterCommit(() => scheduler.contactChanged(auth.companyId, contact.id));
       return toContact(contact);
     },
   });
@@ -119,7 +119,7 @@ export function contactRoutes({ routes, scheduler }: RouteDeps): void {
     params: idParams,
     body: contactPatch,
     response: contactSchema,
-    handler: async ({ db, auth, params, body }) => {
+    handler: async ({ db, afterCommit, auth, params, body }) => {
       const existing = await findContact(db, auth.companyId, params.id);
       const kind = body.kind ?? existing.kind;
       const newForm = await form(db, auth.companyId, kind);
@@ -133,7 +133,7 @@ export function contactRoutes({ routes, scheduler }: RouteDeps): void {
         where: { id: existing.id },
         data: { ...body, fields: kept },
       });
-      await scheduler.contactChanged(auth.companyId, contact.id);
+      afterCommit(() => scheduler.contactChanged(auth.companyId, contact.id));
       return toContact(contact);
     },
   });
@@ -145,10 +145,10 @@ export function contactRoutes({ routes, scheduler }: RouteDeps): void {
     summary: 'Delete a contact (its reminders end)',
     status: 204,
     params: idParams,
-    handler: async ({ db, auth, params }) => {
+    handler: async ({ db, afterCommit, auth, params }) => {
       const contact = await findContact(db, auth.companyId, params.id);
       await db.contact.delete({ where: { id: contact.id } });
-      await scheduler.contactChanged(auth.companyId, contact.id);
+      afterCommit(() => scheduler.contactChanged(auth.companyId, contact.id));
     },
   });
 }

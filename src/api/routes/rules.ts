@@ -168,7 +168,7 @@ export function ruleRoutes({ routes, scheduler }: RouteDeps): void {
     summary: 'Create a rule (its reminders start in the background; see `reminders` for progress)',
     body: ruleCreate,
     response: ruleSchema,
-    handler: async ({ db, auth, body }) => {
+    handler: async ({ db, afterCommit, auth, body }) => {
       const { audience: _audience, emailSender: sender, ...fields } = body;
       const checked = await checkRule(db, auth, {
         ...fields,
@@ -184,7 +184,7 @@ export function ruleRoutes({ routes, scheduler }: RouteDeps): void {
         },
         include: { eventField: true, mailbox: true },
       });
-      if (rule.enabled) await scheduler.ruleChanged(rule);
+      if (rule.enabled) afterCommit(() => scheduler.ruleChanged(rule));
       return toRule(rule);
     },
   });
@@ -208,7 +208,7 @@ export function ruleRoutes({ routes, scheduler }: RouteDeps): void {
     params: idParams,
     body: rulePatch,
     response: ruleSchema,
-    handler: async ({ db, auth, params, body }) => {
+    handler: async ({ db, afterCommit, auth, params, body }) => {
       const existing = await ruleOf(db, auth.companyId, params.id);
       const { emailSender: sender, ...fields } = body;
       const channel = fields.channel ?? existing.channel;
@@ -226,7 +226,7 @@ export function ruleRoutes({ routes, scheduler }: RouteDeps): void {
         data: { ...fields, mailboxId: checked.mailboxId, subjectTemplate: checked.subjectTemplate },
         include: { eventField: true, mailbox: true },
       });
-      await scheduler.ruleChanged(rule);
+      afterCommit(() => scheduler.ruleChanged(rule));
       return toRule(rule);
     },
   });
@@ -238,10 +238,10 @@ export function ruleRoutes({ routes, scheduler }: RouteDeps): void {
     status: 204,
     params: idParams,
     summary: 'Delete a rule (its reminders end)',
-    handler: async ({ db, auth, params }) => {
+    handler: async ({ db, afterCommit, auth, params }) => {
       const rule = await ruleOf(db, auth.companyId, params.id);
       await db.notificationRule.delete({ where: { id: rule.id } });
-      await scheduler.ruleDeleted(rule);
+      afterCommit(() => scheduler.ruleDeleted(rule));
     },
   });
 
