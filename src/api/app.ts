@@ -6,8 +6,10 @@ import type { Db } from '../db/client';
 import type { Logger } from '../runtime/logger';
 import type { ReminderScheduler } from '../scheduling/scheduler';
 import { requireApiKey } from './auth';
+import { codecRouter, type CodecEndpointOptions } from './codec';
 import { errorHandler, HttpError, notFoundHandler } from './errors';
 import { healthRouter, type HealthChecks } from './health';
+import { measureRequests, metricsRouter, type ApiMetrics } from './metrics';
 import { buildOpenApiDocument } from './openapi';
 import { activityRoutes } from './routes/activity';
 import { chatRoutes } from './routes/chats';
@@ -20,6 +22,7 @@ import { reminderRoutes } from './routes/reminders';
 import { ruleRoutes } from './routes/rules';
 import { userRoutes } from './routes/users';
 import { workOrderRoutes } from './routes/work-orders';
+import { requestLogging } from './request-log';
 
 export interface AppDeps {
   db: Db;
@@ -30,6 +33,10 @@ export interface AppDeps {
   exposeStackTraces?: boolean;
   /** Extra routers mounted before the JSON API (webhooks bring their own body parsers). */
   publicRouters?: Router[];
+  /** Prometheus metrics served at `/metrics` (and request durations recorded into them). */
+  metrics?: ApiMetrics;
+  /** The remote codec endpoint for the Temporal UI and CLI, when payloads are encrypted. */
+  codec?: Omit<CodecEndpointOptions, 'logger'>;
 }
 
 const ROUTE_MODULES = [
@@ -64,7 +71,10 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.use(requestLogging(deps.logger));
+  if (deps.metrics) app.use(measureRequests(deps.metrics), metricsRouter(deps.metrics));
   app.use(healthRouter(deps.health));
+  if (deps.codec) app.use(codecRouter({ ...deps.codec, logger: deps.logger }));
   for (const router of deps.publicRouters ?? []) app.use(router);
 
   const registry = new OpenAPIRegistry();

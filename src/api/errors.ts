@@ -1,6 +1,7 @@
 // One error body shape for the whole API: { error: { code, message, details? } }.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
+import { loggablePath } from './request-log';
 
 export class HttpError extends Error {
   constructor(
@@ -43,8 +44,9 @@ export function errorHandler(options: ErrorHandlerOptions): ErrorRequestHandler 
     const { status, body } = toResponse(err);
     if (status >= 500) {
       options.log('request failed', {
+        requestId: (req as { id?: unknown }).id,
         method: req.method,
-        path: req.path,
+        path: loggablePath(req.path),
         error: err instanceof Error ? err.message : String(err),
       });
       if (options.exposeStack && err instanceof Error) (body.error as Record<string, unknown>).stack = err.stack;

@@ -6,18 +6,33 @@ import { requireExternalServices, runMain } from '../runtime/process';
 import { onShutdown } from '../runtime/shutdown';
 import { connectTemporalClient } from '../runtime/temporal-connection';
 import { mailboxKey } from '../security/mailbox-key';
-import { createServiceApp } from './service-app';
+import { payloadDataConverter } from '../security/payload-codec';
+import { codecToken, configuredPayloadKeys } from '../security/payload-keys';
 import { listen } from './listen';
+import { createApiMetrics } from './metrics';
+import { codecEndpointSettings, createServiceApp } from './service-app';
 
 async function main(config: Config): Promise<void> {
   const { databaseUrl, temporalAddress } = requireExternalServices(config, 'npm run api');
-  const logger = createLogger(config.LOG_LEVEL);
+  const logger = createLogger(config.LOG_LEVEL, { format: config.LOG_FORMAT, service: 'api' });
+  const payloadKeys = configuredPayloadKeys(config);
+  const codec = codecEndpointSettings({
+    keys: payloadKeys,
+    token: codecToken(config, { generate: false }),
+    corsOrigins: config.CODEC_CORS_ORIGINS ?? [],
+    logger,
+  });
   const database = await openDatabase({ databaseUrl, dataDir: config.DATA_DIR });
-  const temporal = await connectTemporalClient(temporalAddress, config.TEMPORAL_NAMESPACE);
+  const temporal = await connectTemporalClient(
+    temporalAddress,
+    config.TEMPORAL_NAMESPACE,
+    payloadDataConverter(payloadKeys),
+  );
   const { db } = database;
-  const app = createServiceApp({ config, db, logger, temporal, mailboxSecretKey: mailboxKey(config) });
+  const metrics = createApiMetrics();
+  const app = createServiceApp({ config, db, logger, temporal, mailboxSecretKey: mailboxKey(config), metrics, codec });
   const server = await listen(app, config.API_HOST, config.API_PORT);
-  logger.info('API listening', { host: config.API_HOST, port: config.API_PORT });
+  logger.info('API listening', { host: config.API_HOST, port: config.API_PORT, codecEndpoint: Boolean(codec) });
   onShutdown(logger, async () => {
     await server.close();
     await temporal.close();

@@ -4,8 +4,10 @@ import type { Config } from '../config';
 import type { Db } from '../db/client';
 import type { Logger } from '../runtime/logger';
 import type { TemporalClientHandle } from '../runtime/temporal-connection';
+import { AesGcmPayloadCodec, type PayloadKeyRing } from '../security/payload-codec';
 import { createTemporalScheduler } from '../scheduling/temporal-scheduler';
 import { createApp } from './app';
+import type { ApiMetrics } from './metrics';
 import { webhooksFromConfig } from './webhooks/from-config';
 
 export function createServiceApp(input: {
@@ -14,9 +16,14 @@ export function createServiceApp(input: {
   logger: Logger;
   temporal: TemporalClientHandle;
   mailboxSecretKey?: Buffer;
+  metrics?: ApiMetrics;
+  /** With payload keys and a codec token, the codec endpoint for the Temporal UI is served. */
+  codec?: { keys: PayloadKeyRing; token: string; corsOrigins: string[] };
 }) {
-  const { config, db, logger, temporal } = input;
+  const { config, db, logger, temporal, codec } = input;
   return createApp({
+    metrics: input.metrics,
+    codec: codec && { codec: new AesGcmPayloadCodec(codec.keys), token: codec.token, corsOrigins: codec.corsOrigins },
     db,
     logger,
     scheduler: createTemporalScheduler({ db, client: temporal.client, taskQueue: config.TEMPORAL_TASK_QUEUE }),
@@ -25,4 +32,23 @@ export function createServiceApp(input: {
     exposeStackTraces: config.NODE_ENV === 'development' && config.PRINT_STACK_TRACES === true,
     health: { database: async () => void (await db.$queryRaw`SELECT 1`), temporal: temporal.check },
   });
+}
+
+/** The codec endpoint's settings, or why there is none (logged at start). */
+export function codecEndpointSettings(input: {
+  keys: PayloadKeyRing | undefined;
+  token: string | undefined;
+  corsOrigins: string[];
+  logger: Logger;
+}): { keys: PayloadKeyRing; token: string; corsOrigins: string[] } | undefined {
+  const { keys, token, corsOrigins, logger } = input;
+  if (!keys) {
+    logger.warn('payloads are not encrypted: set PAYLOAD_KEYS (histories and the Temporal UI show contact names)');
+    return undefined;
+  }
+  if (!token) {
+    logger.warn('the codec endpoint is off: set CODEC_AUTH_TOKEN so the Temporal UI can decode payloads');
+    return undefined;
+  }
+  return { keys, token, corsOrigins };
 }

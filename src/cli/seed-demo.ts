@@ -14,6 +14,8 @@ import type { Db } from '../db/client';
 import type { ContactKind, ContactRole, ChatChannel, WorkOrderStatus } from '../generated/prisma/client';
 import type { ReminderScheduler } from '../scheduling/scheduler';
 import { connectTemporalClient } from '../runtime/temporal-connection';
+import { payloadDataConverter } from '../security/payload-codec';
+import { payloadKeysForCommands } from '../security/payload-keys';
 import { createTemporalScheduler } from '../scheduling/temporal-scheduler';
 import { checkTemplate } from '../templates/message-template';
 import {
@@ -533,7 +535,11 @@ if (require.main === module) {
       // reminders there. The embedded dev server only exists inside `npm start`.
       scheduler: config.TEMPORAL_ADDRESS
         ? async (db) => {
-            const temporal = await connectTemporalClient(config.TEMPORAL_ADDRESS!, config.TEMPORAL_NAMESPACE);
+            const temporal = await connectTemporalClient(
+              config.TEMPORAL_ADDRESS!,
+              config.TEMPORAL_NAMESPACE,
+              payloadDataConverter(payloadKeysForCommands(config)),
+            );
             return {
               scheduler: createTemporalScheduler({
                 db,

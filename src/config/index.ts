@@ -13,9 +13,48 @@ const postgresUrl = z
 
 const perMinute = z.coerce.number().positive('must be a positive number of messages per minute');
 
+const PAYLOAD_KEY = /^([A-Za-z0-9._-]{1,32}):([0-9a-fA-F]{64})$/;
+/** `id:hex,id:hex`: the first key encrypts, every key decrypts (rotation keeps old ids listed).
+ * Also parses the key file `npm start` generates (security/payload-keys.ts). */
+export const payloadKeysSchema = z.string().transform((value, ctx) => {
+  const keys = value.split(',').map((entry) => entry.trim());
+  const parsed = keys.map((entry) => PAYLOAD_KEY.exec(entry));
+  if (parsed.some((match) => match === null)) {
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        'must be a comma-separated list of id:key, each id 1-32 of A-Z a-z 0-9 . _ - and each key 64 hex characters',
+    });
+    return z.NEVER;
+  }
+  const list = parsed.map((match) => ({ id: match![1]!, keyHex: match![2]!.toLowerCase() }));
+  if (new Set(list.map((k) => k.id)).size !== list.length) {
+    ctx.addIssue({ code: 'custom', message: 'key ids must be unique' });
+    return z.NEVER;
+  }
+  return list;
+});
+const origins = z.string().transform((value, ctx) => {
+  const list = value.split(',').map((entry) => entry.trim());
+  for (const origin of list) {
+    let ok = false;
+    try {
+      ok = new URL(origin).origin === origin;
+    } catch {
+      ok = false;
+    }
+    if (!ok) {
+      ctx.addIssue({ code: 'custom', message: `"${origin}" is not an origin (scheme://host[:port], no path)` });
+      return z.NEVER;
+    }
+  }
+  return list;
+});
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: port.default(3000),
   PUBLIC_BASE_URL: z.string().url('must be a URL').optional(),
@@ -33,6 +72,16 @@ const schema = z.object({
     .string()
     .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters (a 256-bit key)')
     .optional(),
+  PAYLOAD_KEYS: payloadKeysSchema.optional(),
+  CODEC_AUTH_TOKEN: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{32,256}$/, 'must be 32-256 characters of A-Z a-z 0-9 _ -')
+    .optional(),
+  CODEC_CORS_ORIGINS: origins.optional(),
+  WORKER_METRICS_ADDRESS: z
+    .string()
+    .regex(/^(off|[A-Za-z0-9.-]+:\d{1,5})$/, 'must be host:port (e.g. 0.0.0.0:9464) or off')
+    .default('127.0.0.1:9464'),
   TWILIO_ACCOUNT_SID: z
     .string()
     .regex(/^AC[0-9a-fA-F]{32}$/, 'must be an account SID (AC + 32 hex)')

@@ -15,7 +15,11 @@ export interface Services {
   stop(): Promise<void>;
 }
 
-export async function startServices(config: Config, logger: Logger): Promise<Services> {
+export async function startServices(
+  config: Config,
+  logger: Logger,
+  options: { uiCodecEndpoint?: string } = {},
+): Promise<Services> {
   let devServer: DevServer | undefined;
   if (!config.TEMPORAL_ADDRESS) {
     const binaries = await ensureTemporalBinaries({
@@ -28,6 +32,7 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
       port: config.TEMPORAL_DEV_PORT,
       uiPort: config.TEMPORAL_UI_PORT,
       namespace: config.TEMPORAL_NAMESPACE,
+      uiCodecEndpoint: options.uiCodecEndpoint,
     });
     logger.info('embedded Temporal dev server started', { address: devServer.address, ui: devServer.uiUrl });
   }

@@ -1,12 +1,15 @@
 // Builds and runs the reminder worker: the workflow bundle plus activities wired to their
 // dependencies. Used by `npm run worker` alone and by `npm start` beside the API.
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createReminderActivities, type ActivityDeps } from '../activities';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
 import { buildDeliveryPorts } from '../delivery/from-config';
+import { silentLogger, type Logger } from '../runtime/logger';
 import { publicBaseUrl } from '../runtime/process';
 import { connectTemporalClient } from '../runtime/temporal-connection';
+import { payloadDataConverter, type PayloadKeyRing } from '../security/payload-codec';
+import { sendMetricsInterceptors } from './send-metrics';
 
 export interface ReminderWorkerOptions {
   connection: NativeConnection;
@@ -15,6 +18,9 @@ export interface ReminderWorkerOptions {
   deps: ActivityDeps;
   /** A prebuilt bundle (tests bundle once per file); otherwise the worker bundles src/workflows. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Payload encryption keys; without them payloads travel as plain JSON. */
+  payloadKeys?: PayloadKeyRing;
+  logger?: Logger;
 }
 
 export async function createReminderWorker(options: ReminderWorkerOptions): Promise<Worker> {
@@ -26,6 +32,13 @@ export async function createReminderWorker(options: ReminderWorkerOptions): Prom
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') }),
     activities: createReminderActivities(options.deps),
+    ...(options.payloadKeys ? { dataConverter: payloadDataConverter(options.payloadKeys) } : {}),
+    interceptors: {
+      // The runtime's meter: a no-op unless the process installed a metrics exporter.
+      activity: [
+        sendMetricsInterceptors({ meter: Runtime.instance().metricMeter, logger: options.logger ?? silentLogger }),
+      ],
+    },
   });
 }
 
@@ -40,12 +53,20 @@ export async function runReminderWorker(input: {
   db: Db;
   temporalAddress: string;
   mailboxSecretKey?: Buffer;
+  payloadKeys?: PayloadKeyRing;
+  logger: Logger;
 }): Promise<RunningWorker> {
   const { config } = input;
   const connection = await NativeConnection.connect({ address: input.temporalAddress });
-  // The fan-out activities start and signal reminders through an ordinary client.
-  const temporal = await connectTemporalClient(input.temporalAddress, config.TEMPORAL_NAMESPACE);
+  // The fan-out activities start and signal reminders through an ordinary client (same codec).
+  const temporal = await connectTemporalClient(
+    input.temporalAddress,
+    config.TEMPORAL_NAMESPACE,
+    payloadDataConverter(input.payloadKeys),
+  );
   const worker = await createReminderWorker({
+    payloadKeys: input.payloadKeys,
+    logger: input.logger,
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
