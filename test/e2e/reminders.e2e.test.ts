@@ -3,10 +3,14 @@
 // nodemailer talking to a real SMTP server. The process is killed (SIGKILL, whole process
 // group) while reminders sleep and again after they were sent; nothing is lost or sent twice.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { keyRing, payloadDataConverter } from '../../src/security/payload-codec';
+import { reminderWorkflowId } from '../../src/shared/ids';
 import {
   freePort,
   REPO_ROOT,
@@ -119,7 +123,12 @@ afterAll(async () => {
 });
 
 test('a rule due in two minutes: WhatsApp through the open chat, email by fallback, both feeds and the work order feed; a crash mid-sleep and a restart after sending lose nothing and send nothing twice', async () => {
-  const [apiPort, devPort, uiPort] = [await freePort(), await freePort(), await freePort()];
+  const [apiPort, devPort, uiPort, workerMetricsPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -127,6 +136,7 @@ test('a rule due in two minutes: WhatsApp through the open chat, email by fallba
     API_PORT: String(apiPort),
     TEMPORAL_DEV_PORT: String(devPort),
     TEMPORAL_UI_PORT: String(uiPort),
+    WORKER_METRICS_ADDRESS: `127.0.0.1:${workerMetricsPort}`,
     LOG_LEVEL: 'warn',
     BOOTSTRAP_TIME_ZONE: 'UTC',
     PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`,
@@ -225,6 +235,15 @@ test('a rule due in two minutes: WhatsApp through the open chat, email by fallba
     text: 'Happy birthday, Ada Chat! — My company',
   });
 
+  await checkObservability({
+    api: `http://127.0.0.1:${apiPort}`,
+    workerMetrics: `http://127.0.0.1:${workerMetricsPort}/metrics`,
+    ui: `http://127.0.0.1:${uiPort}`,
+    temporalAddress: `127.0.0.1:${devPort}`,
+    workflowIds: [reminderWorkflowId(rule.id, ada.id), reminderWorkflowId(rule.id, bob.id)],
+    personal: ['Ada Chat', '+15550102030', 'Bob Mail', 'bob@example.com'],
+  });
+
   // Crash again after sending: the restarted service must not send anything again.
   await killGroup(service, 'SIGKILL');
   service = await startService(env);
@@ -243,4 +262,83 @@ async function waitForFeed(api: (m: string, p: string) => Promise<Record<string,
     await new Promise((r) => setTimeout(r, 500));
   }
   throw new Error(`feed ${p} stayed empty`);
+}
+
+/** Metrics of both endpoints after the two sends, and payload encryption as `npm start` sets it
+ * up: histories hold no personal data in clear; the generated keys and the codec endpoint (the one
+ * the embedded UI is pointed at) decode them. */
+async function checkObservability(at: {
+  api: string;
+  workerMetrics: string;
+  ui: string;
+  temporalAddress: string;
+  workflowIds: string[];
+  personal: string[];
+}) {
+  const apiMetrics = await (await fetch(`${at.api}/metrics`)).text();
+  // This process (the one after the first crash) served the feed reads.
+  expect(apiMetrics).toMatch(
+    /^http_request_duration_seconds_count\{method="GET",route="\/v1\/contacts\/:id\/activity",status_code="200"\} [1-9]\d*$/m,
+  );
+  const workerMetrics = await (await fetch(at.workerMetrics)).text();
+  for (const channel of ['whatsapp', 'email']) {
+    expect(workerMetrics).toMatch(
+      new RegExp(`^reminders_sends_total\\{channel="${channel}",outcome="sent",reason="none"\\} 1$`, 'm'),
+    );
+    expect(workerMetrics).toMatch(new RegExp(`^reminders_send_lag_seconds_count\\{channel="${channel}"\\} 1$`, 'm'));
+  }
+  expect(workerMetrics).toMatch(/^temporal_activity_execution_latency_count\{/m);
+
+  const connection = await Connection.connect({ address: at.temporalAddress });
+  try {
+    const raw = new Client({ connection });
+    const keys = readFileSync(path.join(dataDir, 'payload-keys'), 'utf8').trim().split(':');
+    const decoding = new Client({
+      connection,
+      dataConverter: payloadDataConverter(keyRing([{ id: keys[0]!, key: Buffer.from(keys[1]!, 'hex') }])),
+    });
+    const summaries: string[] = [];
+    let rawSummary: temporal.api.common.v1.IPayload | undefined;
+    for (const workflowId of at.workflowIds) {
+      for await (const run of raw.workflow.list({ query: `WorkflowId = "${workflowId}"` })) {
+        const history = await raw.workflow.getHandle(workflowId, run.runId).fetchHistory();
+        const clear = Buffer.from(temporal.api.history.v1.History.encode(history).finish()).toString('latin1');
+        for (const value of at.personal) expect(clear).not.toContain(value);
+        const described = await connection.workflowService.describeWorkflowExecution({
+          namespace: 'default',
+          execution: { workflowId, runId: run.runId },
+        });
+        rawSummary ??= described.executionConfig?.userMetadata?.summary ?? undefined;
+        const summary = await (await decoding.workflow.getHandle(workflowId, run.runId).describe()).staticSummary();
+        if (summary) summaries.push(summary);
+      }
+    }
+    expect(summaries.join(' ')).toContain('Ada Chat');
+
+    // The embedded UI calls our codec endpoint, token in the path; it decodes the raw summary.
+    const settings = (await (await fetch(`${at.ui}/api/v1/settings`)).json()) as { Codec: { Endpoint: string } };
+    const token = readFileSync(path.join(dataDir, 'codec-token'), 'utf8').trim();
+    expect(settings.Codec.Endpoint).toBe(`${at.api}/codec/${token}`);
+    expect(Buffer.from(rawSummary!.metadata!.encoding!).toString()).toBe('binary/encrypted');
+    const decoded = await fetch(`${settings.Codec.Endpoint}/decode`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-namespace': 'default', origin: at.ui },
+      body: JSON.stringify({
+        payloads: [
+          {
+            metadata: Object.fromEntries(
+              Object.entries(rawSummary!.metadata!).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+            ),
+            data: Buffer.from(rawSummary!.data!).toString('base64'),
+          },
+        ],
+      }),
+    });
+    expect(decoded.status).toBe(200);
+    expect(decoded.headers.get('access-control-allow-origin')).toBe(at.ui);
+    const body = (await decoded.json()) as { payloads: Array<{ data: string }> };
+    expect(Buffer.from(body.payloads[0]!.data, 'base64').toString()).toContain('Ada Chat');
+  } finally {
+    await connection.close();
+  }
 }

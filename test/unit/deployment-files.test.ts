@@ -48,10 +48,26 @@ test('api and worker are wired to the compose postgres, temporal and mailpit, an
     expect(new URL(env.DATABASE_URL!).hostname).toBe('postgres');
     expect(env.TEMPORAL_ADDRESS).toBe('temporal:7233');
     expect(env.SMTP_HOST).toBe('mailpit');
-    const resolved = { ...env, MAILBOX_SECRET_KEY: 'a'.repeat(64) };
+    const resolved = {
+      ...env,
+      MAILBOX_SECRET_KEY: 'a'.repeat(64),
+      PAYLOAD_KEYS: `k1:${'b'.repeat(64)}`,
+      CODEC_AUTH_TOKEN: 'c'.repeat(43),
+    };
     expect(() => loadConfig(resolved)).not.toThrow();
   }
   expect(compose.services.temporal!.environment!.POSTGRES_SEEDS).toBe('postgres');
+});
+
+test('payloads are encrypted in compose and the UI decodes them through the API codec endpoint', () => {
+  const env = compose.services.api!.environment!;
+  expect(env.PAYLOAD_KEYS).toMatch(/^\$\{PAYLOAD_KEYS:\?/);
+  expect(env.CODEC_AUTH_TOKEN).toMatch(/^\$\{CODEC_AUTH_TOKEN:\?/);
+  expect(env.CODEC_CORS_ORIGINS).toBe('http://localhost:8233');
+  expect(compose.services['temporal-ui']!.environment!.TEMPORAL_CODEC_ENDPOINT).toMatch(
+    /^http:\/\/localhost:3000\/codec\/\$\{CODEC_AUTH_TOKEN/,
+  );
+  expect(compose.services.worker!.ports).toContain('9464:9464');
 });
 
 test('the search attributes registered by compose are exactly the ones the workflows use', () => {
