@@ -1,8 +1,8 @@
 // Request ids and one access-log line per request (pino-http). A sane incoming `X-Request-Id`
-// (from a proxy or the caller) is kept, otherwise one is generated; either way it is echoed in the
-// response and bound to every log line of the request, error logs included. Access lines carry the
-// method, the path without its query string (search terms are personal data), the route template
-// and the status — never headers or bodies.
+// (from a proxy or the caller) is kept, otherwise one is generated; either way it is echoed in
+// the response, bound to `req.log` and to the access line, and logged by the error handler.
+// Access lines carry the method, the path without its query string (search terms are personal
+// data), the route template and the status — never headers or bodies.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, RequestHandler } from 'express';
