@@ -3,6 +3,7 @@
 import type { Config } from '../config';
 import type { Db } from '../db/client';
 import type { Logger } from '../runtime/logger';
+import { describeWorkerPollers } from '../runtime/task-queue-pollers';
 import type { TemporalClientHandle } from '../runtime/temporal-connection';
 import { AesGcmPayloadCodec, type PayloadKeyRing } from '../security/payload-codec';
 import { createTemporalScheduler } from '../scheduling/temporal-scheduler';
@@ -30,7 +31,11 @@ export function createServiceApp(input: {
     mailboxSecretKey: input.mailboxSecretKey,
     publicRouters: [webhooksFromConfig(config, db, logger)],
     exposeStackTraces: config.NODE_ENV === 'development' && config.PRINT_STACK_TRACES === true,
-    health: { database: async () => void (await db.$queryRaw`SELECT 1`), temporal: temporal.check },
+    health: {
+      database: async () => void (await db.$queryRaw`SELECT 1`),
+      temporal: temporal.check,
+      workers: () => describeWorkerPollers(temporal.connection, config.TEMPORAL_NAMESPACE, config.TEMPORAL_TASK_QUEUE),
+    },
   });
 }
 

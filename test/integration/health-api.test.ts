@@ -1,5 +1,7 @@
 import request from 'supertest';
 import { createApp } from '../../src/api/app';
+import type { HealthChecks } from '../../src/api/health';
+import type { PollerReport } from '../../src/runtime/task-queue-pollers';
 import { silentLogger } from '../../src/runtime/logger';
 import { recordingScheduler } from '../support/recording-scheduler';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -10,13 +12,13 @@ beforeAll(async () => {
 });
 afterAll(() => testDb.close());
 
-function appWith(temporal: () => Promise<void>) {
+function appWith(temporal: () => Promise<void>, workers?: HealthChecks['workers']) {
   const { db } = testDb;
   return createApp({
     db,
     logger: silentLogger,
     scheduler: recordingScheduler(),
-    health: { database: async () => void (await db.$queryRaw`SELECT 1`), temporal },
+    health: { database: async () => void (await db.$queryRaw`SELECT 1`), temporal, workers },
   });
 }
 
@@ -31,6 +33,47 @@ test('GET /health is 503 and names Temporal when Temporal is unreachable', async
   expect(res.status).toBe(503);
   expect(res.body.checks.temporal).toEqual({ ok: false, error: 'connection refused' });
   expect(res.body.checks.database.ok).toBe(true);
+});
+
+test('GET /health lists the task queue pollers; no live worker is reported but does not make the API unhealthy', async () => {
+  const pollers: PollerReport[] = [
+    {
+      identity: '42@worker-a',
+      lastAccessTime: '2026-12-04T10:00:00.000Z',
+      live: true,
+      taskQueueTypes: ['workflow', 'activity'],
+    },
+  ];
+  const up = await request(
+    appWith(
+      async () => {},
+      async () => ({ ok: true, pollers }),
+    ),
+  ).get('/health');
+  expect(up.status).toBe(200);
+  expect(up.body.checks.workers).toEqual({ ok: true, pollers });
+
+  const none = await request(
+    appWith(
+      async () => {},
+      async () => ({ ok: false, pollers: [] }),
+    ),
+  ).get('/health');
+  expect(none.status).toBe(200);
+  expect(none.body).toMatchObject({ status: 'ok', checks: { workers: { ok: false, pollers: [] } } });
+});
+
+test('GET /health answers within the check timeout when describing the task queue hangs', async () => {
+  const started = Date.now();
+  const res = await request(
+    appWith(
+      async () => {},
+      () => new Promise(() => {}),
+    ),
+  ).get('/health');
+  expect(Date.now() - started).toBeLessThan(5_000);
+  expect(res.status).toBe(200);
+  expect(res.body.checks.workers).toEqual({ ok: false, error: 'no answer within 3000 ms' });
 });
 
 test('unknown routes get the JSON error shape, not an HTML page', async () => {
