@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { CONFIG_KEYS, loadConfig } from '../../src/config';
-import { SEARCH_ATTRIBUTE_FLAGS } from '../../src/shared/search-attributes';
 
 const root = path.resolve(__dirname, '..', '..');
 const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8')) as {
@@ -20,10 +19,20 @@ const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'
   >;
 };
 
-test('docker-compose has postgres, temporal, temporal-ui, mailpit, api and worker', () => {
+test('docker-compose has postgres, the Temporal schema job, server, setup and UI, mailpit, api and two workers', () => {
   expect(Object.keys(compose.services)).toEqual(
-    expect.arrayContaining(['postgres', 'temporal', 'temporal-ui', 'mailpit', 'api', 'worker']),
+    expect.arrayContaining([
+      'postgres',
+      'temporal-schema',
+      'temporal',
+      'temporal-setup',
+      'temporal-ui',
+      'mailpit',
+      'api',
+      'worker',
+    ]),
   );
+  expect((compose.services.worker as { deploy?: { replicas?: number } }).deploy?.replicas).toBe(2);
   expect(compose.services.api!.build).toBe('.');
   expect(compose.services.worker!.build).toBe('.');
   expect(compose.services.api!.command).toEqual(['npm', 'run', 'api']);
@@ -67,12 +76,24 @@ test('payloads are encrypted in compose and the UI decodes them through the API 
   expect(compose.services['temporal-ui']!.environment!.TEMPORAL_CODEC_ENDPOINT).toMatch(
     /^http:\/\/localhost:3000\/codec\/\$\{CODEC_AUTH_TOKEN/,
   );
-  expect(compose.services.worker!.ports).toContain('9464:9464');
+  // Two worker replicas, one metrics port each.
+  expect(compose.services.worker!.ports).toContain('9464-9465:9464');
 });
 
-test('the search attributes registered by compose are exactly the ones the workflows use', () => {
-  const command = JSON.stringify(compose.services['temporal-search-attributes']!.command);
-  for (const flag of SEARCH_ATTRIBUTE_FLAGS) expect(command).toContain(flag);
+test('compose registers the search attributes with our own setup script (the one `npm run cluster` uses), once the server is healthy', () => {
+  const setup = compose.services['temporal-setup']!;
+  expect(setup.build).toBe('.');
+  expect(setup.command).toEqual(['npm', 'run', 'temporal:setup']);
+  expect(setup.depends_on).toEqual({ temporal: { condition: 'service_healthy' } });
+  expect(compose.services.api!.depends_on).toMatchObject({
+    'temporal-setup': { condition: 'service_completed_successfully' },
+  });
+  const scripts = (
+    JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+  ).scripts;
+  expect(scripts['temporal:setup']).toBe('tsx scripts/temporal-setup.ts');
+  // Its wire names come from the workflows' single source (test/cluster/compose-temporal.test.ts runs it).
+  expect(readFileSync(path.join(root, 'scripts/cluster/namespace.ts'), 'utf8')).toContain('registerSearchAttributes');
 });
 
 test('.env.example lists every configuration key', () => {
