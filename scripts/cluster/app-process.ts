@@ -81,6 +81,11 @@ export class AppProcess {
     return killed ? 'killed' : child.exitCode === 0 ? 'clean' : 'failed';
   }
 
+  /** Synchronous SIGKILL of the group, for a dying parent's 'exit' handler. */
+  killNow(): void {
+    if (this.child && isRunning(this.child)) killGroup(this.child, 'SIGKILL');
+  }
+
   /** `kill -9` of the whole process (tsx and node): a machine or container dying mid-work. */
   async kill(): Promise<void> {
     const child = this.child;

@@ -169,6 +169,17 @@ export class Cluster {
     return ended;
   }
 
+  /**
+   * Last resort when the owning process exits without stop() (a test runner killed by its
+   * timeout): SIGKILL every process and an immediate PostgreSQL shutdown, synchronously.
+   */
+  killNow(): void {
+    for (const worker of this.workers) worker.killNow();
+    this.api.killNow();
+    this.temporal.killNow();
+    this.postgres.stopNow();
+  }
+
   async startTemporal(): Promise<void> {
     await this.temporal.start();
   }

@@ -7,7 +7,17 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { parse, stringify } from 'yaml';
 import { prepareNamespace } from './namespace';
-import { abortOnExit, freeLowPort, run, startLogged, stopProcess, waitFor, type Log } from './processes';
+import {
+  abortOnExit,
+  freeLowPort,
+  isRunning,
+  killGroup,
+  run,
+  startLogged,
+  stopProcess,
+  waitFor,
+  type Log,
+} from './processes';
 
 export interface ServerBinaries {
   server: string;
@@ -84,6 +94,11 @@ export class TemporalServer {
   async stop(): Promise<void> {
     if (this.child) await stopProcess(this.child, 20_000);
     this.child = undefined;
+  }
+
+  /** Synchronous SIGKILL, for a dying parent's 'exit' handler. */
+  killNow(): void {
+    if (this.child && isRunning(this.child)) killGroup(this.child, 'SIGKILL');
   }
 
   get pid(): number | undefined {
