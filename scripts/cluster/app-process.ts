@@ -81,9 +81,9 @@ export class AppProcess {
     return killed ? 'killed' : child.exitCode === 0 ? 'clean' : 'failed';
   }
 
-  /** Synchronous SIGKILL of the group, for a dying parent's 'exit' handler. */
-  killNow(): void {
-    if (this.child && isRunning(this.child)) killGroup(this.child, 'SIGKILL');
+  /** The process group (led by the tsx process) while running. */
+  get groupId(): number | undefined {
+    return this.running ? this.child!.pid : undefined;
   }
 
   /** `kill -9` of the whole process (tsx and node): a machine or container dying mid-work. */

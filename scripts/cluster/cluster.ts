@@ -1,6 +1,7 @@
 // The production topology on one machine: PostgreSQL, the real Temporal server on it, the API
 // and N workers, each a process of its own with its own log. `npm run cluster` (main.ts) runs it
 // in the foreground; test/support/cluster.ts drives the same class to inject faults.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -63,6 +64,7 @@ export class Cluster {
   readonly workers: AppProcess[];
   private readonly secrets: Secrets;
   private connection?: Connection;
+  private guard?: ChildProcess;
 
   constructor(
     private readonly options: ClusterOptions,
@@ -166,27 +168,47 @@ export class Cluster {
     log('stopped the Temporal server');
     await this.postgres.stop();
     log('stopped PostgreSQL');
+    this.guard?.kill();
+    this.guard = undefined;
     return ended;
   }
 
   /**
-   * Last resort when the owning process exits without stop() (a test runner killed by its
-   * timeout): SIGKILL every process and an immediate PostgreSQL shutdown, synchronously.
+   * Last resort when the owning process dies without stop() (a test runner killed by its
+   * timeout): a small detached shell that waits for `ownerPid` to vanish, then SIGKILLs the
+   * process groups this cluster runs now and shuts PostgreSQL down immediately. stop() ends it.
    */
-  killNow(): void {
-    for (const worker of this.workers) worker.killNow();
-    this.api.killNow();
-    this.temporal.killNow();
-    this.postgres.stopNow();
+  guardAgainstOwnerDeath(ownerPid = process.pid): void {
+    const groups = path.join(this.options.dir, 'process-groups');
+    const [pgCtl, pgArgs] = this.postgres.stopImmediateCommand();
+    const script = [
+      `while kill -0 ${ownerPid} 2>/dev/null; do sleep 1; done`,
+      `for g in $(cat '${groups}' 2>/dev/null); do /bin/kill -s KILL -- "-$g" 2>/dev/null; done`,
+      `${[pgCtl, ...pgArgs].map((a) => `'${a}'`).join(' ')} >/dev/null 2>&1`,
+    ].join('\n');
+    this.guard = spawn('sh', ['-c', script], { detached: true, stdio: 'ignore' });
+    this.guard.unref();
+    this.recordGroups();
+  }
+
+  /** The process groups (one per app process and the Temporal server) the guard would kill. */
+  private recordGroups(): void {
+    if (!this.guard) return;
+    const pids = [...this.workers.map((w) => w.groupId), this.api.groupId, this.temporal.groupId];
+    writeFileSync(path.join(this.options.dir, 'process-groups'), `${pids.filter(Boolean).join('\n')}\n`);
   }
 
   async startTemporal(): Promise<void> {
-    await this.temporal.start();
+    try {
+      await this.temporal.start();
+    } finally {
+      this.recordGroups();
+    }
   }
 
   async restartTemporal(): Promise<void> {
     await this.temporal.stop();
-    await this.temporal.start();
+    await this.startTemporal();
   }
 
   async restartPostgres(): Promise<void> {
@@ -195,10 +217,14 @@ export class Cluster {
   }
 
   async startApi(): Promise<void> {
-    await this.api.start(
-      async () => (await fetch(`${this.apiUrl}/health`).catch(() => undefined))?.ok === true,
-      120_000,
-    );
+    try {
+      await this.api.start(
+        async () => (await fetch(`${this.apiUrl}/health`).catch(() => undefined))?.ok === true,
+        120_000,
+      );
+    } finally {
+      this.recordGroups();
+    }
   }
 
   async restartApi(): Promise<void> {
@@ -209,11 +235,15 @@ export class Cluster {
   /** Starts worker i (0-based) and waits until Temporal lists it polling both task queues. */
   async startWorker(i: number): Promise<void> {
     const worker = this.workers[i]!;
-    await worker.start(async (self) => {
-      const { pollers } = await this.pollers();
-      const mine = pollers.find((p) => p.identity === self.identity);
-      return mine !== undefined && mine.live && mine.taskQueueTypes.length === 2;
-    }, 180_000);
+    try {
+      await worker.start(async (self) => {
+        const { pollers } = await this.pollers();
+        const mine = pollers.find((p) => p.identity === self.identity);
+        return mine !== undefined && mine.live && mine.taskQueueTypes.length === 2;
+      }, 180_000);
+    } finally {
+      this.recordGroups();
+    }
   }
 
   /** `kill -9` of worker i: the machine it runs on dies. */

@@ -2,7 +2,6 @@
 // system's cluster), on its own port and socket folder. initdb refuses to run as root, so as root
 // every server command runs as the `postgres` user on folders it owns.
 import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, appendFileSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { Client } from 'pg';
 import { run, type Log } from './processes';
@@ -87,17 +86,9 @@ export class Postgres {
     await run(...this.serverCommand(path.join(this.bin, 'pg_ctl'), ['stop', '-D', this.dataDir, '-m', 'fast', '-w']));
   }
 
-  /** Synchronous immediate shutdown, for a dying parent's 'exit' handler. */
-  stopNow(): void {
-    if (!existsSync(path.join(this.dataDir, 'postmaster.pid'))) return;
-    const [command, args] = this.serverCommand(path.join(this.bin, 'pg_ctl'), [
-      'stop',
-      '-D',
-      this.dataDir,
-      '-m',
-      'immediate',
-    ]);
-    spawnSync(command, args, { stdio: 'ignore' });
+  /** The command that shuts the server down at once (no checkpoint; crash recovery on next start). */
+  stopImmediateCommand(): [string, string[]] {
+    return this.serverCommand(path.join(this.bin, 'pg_ctl'), ['stop', '-D', this.dataDir, '-m', 'immediate']);
   }
 
   async isRunning(): Promise<boolean> {

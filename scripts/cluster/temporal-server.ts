@@ -7,17 +7,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { parse, stringify } from 'yaml';
 import { prepareNamespace } from './namespace';
-import {
-  abortOnExit,
-  freeLowPort,
-  isRunning,
-  killGroup,
-  run,
-  startLogged,
-  stopProcess,
-  waitFor,
-  type Log,
-} from './processes';
+import { abortOnExit, freeLowPort, isRunning, run, startLogged, stopProcess, waitFor, type Log } from './processes';
 
 export interface ServerBinaries {
   server: string;
@@ -96,9 +86,9 @@ export class TemporalServer {
     this.child = undefined;
   }
 
-  /** Synchronous SIGKILL, for a dying parent's 'exit' handler. */
-  killNow(): void {
-    if (this.child && isRunning(this.child)) killGroup(this.child, 'SIGKILL');
+  /** The server's process group while running. */
+  get groupId(): number | undefined {
+    return this.child && isRunning(this.child) ? this.child.pid : undefined;
   }
 
   get pid(): number | undefined {

@@ -50,11 +50,8 @@ export async function startCluster(
     binaries,
   );
   let connection: Connection | undefined;
-  // A test process that exits without stop() must not leave a cluster behind (its processes
-  // run in their own process groups). Jest's sandboxed `process` gets no signals, so a runner
-  // killed by a signal can still leave one: CI bounds the phase with `timeout` instead.
-  const killOnExit = () => cluster.killNow();
-  process.once('exit', killOnExit);
+  // Jest's sandbox sees no signals or exit events: a guard process cleans up if the runner dies.
+  cluster.guardAgainstOwnerDeath();
   const handle: ClusterHandle = {
     cluster,
     dir,
@@ -85,7 +82,6 @@ export async function startCluster(
     async stop() {
       await connection?.close();
       const ended = await cluster.stop();
-      process.off('exit', killOnExit);
       if (process.env.KEEP_CLUSTER_DIR !== '1') rmSync(dir, { recursive: true, force: true });
       return ended;
     },
