@@ -59,6 +59,7 @@ export class Postgres {
     }
     const { host, port, logFile } = this.options;
     this.ownedByServer(logFile);
+    this.allowRemoteLoginsIfListening();
     // pg_ctl's own session (detached): a Ctrl-C in the terminal must not shut PostgreSQL down
     // before the processes that use it.
     await run(
@@ -78,6 +79,15 @@ export class Postgres {
     );
     await this.ensureRolesAndDatabases();
     return { created };
+  }
+
+  /** Listening beyond loopback (workers on other machines): password logins from anywhere. */
+  private allowRemoteLoginsIfListening(): void {
+    const { host } = this.options;
+    const hba = path.join(this.dataDir, 'pg_hba.conf');
+    const marker = '# Added by the cluster launcher: CLUSTER_HOST is not loopback.';
+    if (host === '127.0.0.1' || host === 'localhost' || readFileSync(hba, 'utf8').includes(marker)) return;
+    appendFileSync(hba, `\n${marker}\nhost all all 0.0.0.0/0 scram-sha-256\nhost all all ::/0 scram-sha-256\n`);
   }
 
   async stop(): Promise<void> {
@@ -133,13 +143,6 @@ export class Postgres {
         '--no-instructions',
       ]),
     );
-    if (host !== '127.0.0.1' && host !== 'localhost') {
-      // Listening beyond loopback (workers on other machines): password logins from anywhere.
-      appendFileSync(
-        path.join(this.dataDir, 'pg_hba.conf'),
-        '\n# Added by the cluster launcher (CLUSTER_HOST is not loopback).\nhost all all 0.0.0.0/0 scram-sha-256\nhost all all ::/0 scram-sha-256\n',
-      );
-    }
     // The Temporal server keeps ~45 connections; the API and two workers a pool each.
     const conf = path.join(this.dataDir, 'postgresql.conf');
     writeFileSync(conf, `${readFileSync(conf, 'utf8')}\nmax_connections = 200\n`);
