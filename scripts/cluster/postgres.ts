@@ -124,7 +124,7 @@ export class Postgres {
 
   private async initIfNeeded(): Promise<boolean> {
     if (existsSync(path.join(this.dataDir, 'PG_VERSION'))) return false;
-    const { dir, host, log } = this.options;
+    const { dir, log } = this.options;
     log(`PostgreSQL: initdb ${this.dataDir} (${this.bin})`);
     if (asRoot) await this.assertReachableByServerUser(path.dirname(dir));
     mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
