@@ -17,6 +17,8 @@ export interface ClusterPorts {
   /** The Temporal frontend (gRPC), what TEMPORAL_ADDRESS names. */
   temporal: number;
   api: number;
+  /** Prometheus endpoints of the workers, one per worker (missing: port 0, the OS picks one). */
+  workerMetrics?: number[];
 }
 
 export interface ClusterOptions {
@@ -35,6 +37,10 @@ interface Secrets {
   temporalPassword: string;
   appPassword: string;
   mailboxSecretKey: string;
+  /** PAYLOAD_KEYS (`id:hex`): API, workers and CLI encrypt workflow payloads with it. */
+  payloadKeys: string;
+  /** CODEC_AUTH_TOKEN for the codec endpoint operators point the Temporal UI/CLI at. */
+  codecToken: string;
 }
 
 export const NAMESPACE = 'default';
@@ -104,7 +110,11 @@ export class Cluster {
     this.workers = Array.from(
       { length: options.workers },
       (_, i) =>
-        new AppProcess(`worker-${i + 1}`, 'worker', path.join(this.logDir, `worker-${i + 1}.log`), () => this.appEnv()),
+        new AppProcess(`worker-${i + 1}`, 'worker', path.join(this.logDir, `worker-${i + 1}.log`), () => ({
+          ...this.appEnv(),
+          // Each worker process serves its own Prometheus endpoint.
+          WORKER_METRICS_ADDRESS: `127.0.0.1:${this.options.ports.workerMetrics?.[i] ?? 0}`,
+        })),
     );
   }
 
@@ -122,12 +132,16 @@ export class Cluster {
     TEMPORAL_ADDRESS: string;
     TEMPORAL_NAMESPACE: string;
     MAILBOX_SECRET_KEY: string;
+    PAYLOAD_KEYS: string;
+    CODEC_AUTH_TOKEN: string;
   } {
     return {
       DATABASE_URL: this.postgres.url(APP_ROLE, APP_DATABASE),
       TEMPORAL_ADDRESS: this.temporal.address,
       TEMPORAL_NAMESPACE: NAMESPACE,
       MAILBOX_SECRET_KEY: this.secrets.mailboxSecretKey,
+      PAYLOAD_KEYS: this.secrets.payloadKeys,
+      CODEC_AUTH_TOKEN: this.secrets.codecToken,
     };
   }
 
@@ -284,14 +298,19 @@ export class Cluster {
 
 /** Generated on the first start and kept (mode 600): database passwords and the mailbox key. */
 function loadSecrets(file: string): Secrets {
-  if (!existsSync(file)) {
+  const generated: Secrets = {
+    temporalPassword: randomBytes(18).toString('base64url'),
+    appPassword: randomBytes(18).toString('base64url'),
+    mailboxSecretKey: randomBytes(32).toString('hex'),
+    payloadKeys: `k1:${randomBytes(32).toString('hex')}`,
+    codecToken: randomBytes(32).toString('base64url'),
+  };
+  const stored = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<Secrets>) : {};
+  // Keys a newer version added are generated once; existing ones are never replaced.
+  const secrets = { ...generated, ...stored };
+  if (Object.keys(secrets).length !== Object.keys(stored).length) {
     mkdirSync(path.dirname(file), { recursive: true });
-    const secrets: Secrets = {
-      temporalPassword: randomBytes(18).toString('base64url'),
-      appPassword: randomBytes(18).toString('base64url'),
-      mailboxSecretKey: randomBytes(32).toString('hex'),
-    };
     writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
   }
-  return JSON.parse(readFileSync(file, 'utf8')) as Secrets;
+  return secrets;
 }

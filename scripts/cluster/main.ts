@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from './app-process';
 import { Cluster, provisionServer, type ClusterOptions } from './cluster';
+import { connectHost } from './postgres';
 import { assertPortFree } from './processes';
 
 const log = (line: string) => process.stdout.write(`[cluster] ${line}\n`);
@@ -24,6 +25,8 @@ function intSetting(name: string, fallback: number, max = 65535): number {
 }
 
 function optionsFromEnv(): ClusterOptions {
+  const workers = intSetting('CLUSTER_WORKERS', 2, 16);
+  const firstMetricsPort = intSetting('CLUSTER_WORKER_METRICS_PORT', 9464);
   return {
     dir: path.resolve(process.env.CLUSTER_DIR || path.join(REPO_ROOT, '.cache', 'cluster')),
     host: process.env.CLUSTER_HOST || '127.0.0.1',
@@ -31,8 +34,9 @@ function optionsFromEnv(): ClusterOptions {
       api: intSetting('CLUSTER_API_PORT', 3000),
       temporal: intSetting('CLUSTER_TEMPORAL_PORT', 7233),
       postgres: intSetting('CLUSTER_POSTGRES_PORT', 5433),
+      workerMetrics: Array.from({ length: workers }, (_, i) => firstMetricsPort + i),
     },
-    workers: intSetting('CLUSTER_WORKERS', 2, 16),
+    workers,
     log,
   };
 }
@@ -108,8 +112,10 @@ async function main(): Promise<void> {
       `Temporal frontend: ${cluster.temporal.address}  (namespace default; e.g. .cache/temporal/cli/temporal workflow list --address ${cluster.temporal.address})`,
       `PostgreSQL:        ${host}:${ports.postgres}  (databases reminders, temporal, temporal_visibility)`,
       `Workers:           ${cluster.workers.map((w) => w.identity).join(', ')}`,
+      `Worker metrics:    ${(ports.workerMetrics ?? []).map((p) => `http://${connectHost(host)}:${p}/metrics`).join(', ')}`,
       `Logs:              ${cluster.logDir}/{postgres,temporal,api,${cluster.workers.map((w) => w.name).join(',')}}.log`,
-      `Connection env:    ${envFile}  (DATABASE_URL, TEMPORAL_ADDRESS, MAILBOX_SECRET_KEY for more workers)`,
+      `Connection env:    ${envFile}  (DATABASE_URL, TEMPORAL_ADDRESS, MAILBOX_SECRET_KEY, PAYLOAD_KEYS for more workers)`,
+      `Payload codec:     ${cluster.apiUrl}/codec  (Authorization: Bearer $CODEC_AUTH_TOKEN from ${envFile})`,
       'Temporal Web UI:   not bundled offline (the dev-server CLI serves its UI only for its own server);',
       '                   with internet: docker run -p 8080:8080 -e TEMPORAL_ADDRESS=host.docker.internal:' +
         `${ports.temporal} temporalio/ui`,

@@ -4,6 +4,7 @@
 // run (seen through the Temporal client and SQL visibility), and everything stops cleanly.
 import { existsSync } from 'node:fs';
 import net from 'node:net';
+import { temporal } from '@temporalio/proto';
 import { reminderWorkflowId } from '../../src/shared/ids';
 import { startCluster, type ClusterHandle } from '../support/cluster';
 
@@ -124,6 +125,41 @@ test('the cluster comes up with two workers, runs a reminder made through the AP
   expect(listed).toContain(workflow.workflowId);
   const reminders = await api('GET', `/v1/contacts/${contact.id}/reminders`);
   expect(reminders.items).toEqual([expect.objectContaining({ ruleId: rule.id })]);
+
+  // Payloads are encrypted (PAYLOAD_KEYS from the cluster's secrets): the raw history holds no
+  // contact name or phone, and the codec endpoint (what an operator points the UI at) decodes.
+  const history = await workflow.fetchHistory();
+  const clear = Buffer.from(temporal.api.history.v1.History.encode(history).finish()).toString('latin1');
+  expect(clear).toContain('binary/encrypted');
+  for (const personal of ['Grace Cluster', '+12125550123']) expect(clear).not.toContain(personal);
+  const input = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+  const decoded = await fetch(`${apiUrl}/codec/decode`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${handle.env.CODEC_AUTH_TOKEN}`,
+      'content-type': 'application/json',
+      'x-namespace': 'default',
+    },
+    body: JSON.stringify({
+      payloads: [
+        {
+          metadata: Object.fromEntries(
+            Object.entries(input!.metadata!).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+          ),
+          data: Buffer.from(input!.data!).toString('base64'),
+        },
+      ],
+    }),
+  });
+  expect(decoded.status).toBe(200);
+  const plain = (await decoded.json()) as { payloads: Array<{ data: string }> };
+  expect(Buffer.from(plain.payloads[0]!.data, 'base64').toString()).toContain(contact.id);
+
+  // Each worker serves its own Prometheus endpoint, with the SDK's series.
+  for (const port of handle.workerMetricsPorts) {
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toMatch(/^temporal_worker_task_slots_available\{/m);
+  }
 
   // Stop: workers, API, Temporal server, PostgreSQL — each exits and frees its port.
   const pids = [...cluster.workers.map((w) => w.pid), cluster.api.pid, cluster.temporal.pid];

@@ -13,7 +13,9 @@ export interface ClusterHandle {
   dir: string;
   apiUrl: string;
   temporalAddress: string;
-  /** DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, MAILBOX_SECRET_KEY of this cluster. */
+  /** Prometheus ports of the workers (worker i serves http://127.0.0.1:<port>/metrics). */
+  workerMetricsPorts: number[];
+  /** DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and the keys of this cluster. */
   env: Cluster['serviceEnv'];
   /** A Temporal client on the cluster's namespace (closed by stop()). */
   client(): Promise<Client>;
@@ -38,12 +40,20 @@ export async function startCluster(
   const binaries = await provisionServer(log);
   const dir = mkdtempSync(path.join(tmpdir(), 'reminders-cluster-'));
   chmodSync(dir, 0o755); // PostgreSQL runs as `postgres` and must reach its folder inside
+  const workers = options.workers ?? 2;
+  const workerMetricsPorts: number[] = [];
+  for (let i = 0; i < workers; i++) workerMetricsPorts.push(await freeLowPort());
   const cluster = new Cluster(
     {
       dir,
       host: '127.0.0.1',
-      ports: { postgres: await freeLowPort(), temporal: await freeLowPort(), api: await freeLowPort() },
-      workers: options.workers ?? 2,
+      ports: {
+        postgres: await freeLowPort(),
+        temporal: await freeLowPort(),
+        api: await freeLowPort(),
+        workerMetrics: workerMetricsPorts,
+      },
+      workers,
       env: { LOG_LEVEL: 'info', ...options.env },
       log,
     },
@@ -57,6 +67,7 @@ export async function startCluster(
     dir,
     apiUrl: cluster.apiUrl,
     temporalAddress: cluster.temporal.address,
+    workerMetricsPorts,
     env: cluster.serviceEnv,
     async client() {
       connection ??= await Connection.connect({ address: cluster.temporal.address });
