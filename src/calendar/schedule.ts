@@ -378,3 +378,28 @@ export function classifyLateFire(sendAt: Date | number, now: Date | number, grac
   if (lateness <= graceMs) return 'late-within-grace';
   return 'stale';
 }
+
+/**
+ * The next send as nextSend finds it, except that it never belongs to `handledOccurrenceDate` or
+ * an earlier occurrence: a reminder handles its occurrences in order, and the ledger row of an
+ * occurrence is the truth that it was handled. Without this, a change that moves today's send
+ * later (a new time zone, a later send time) would schedule the occurrence sent this morning again
+ * this afternoon. `handledOccurrenceDate` is `YYYY-MM-DD`; undefined means nothing was handled yet.
+ */
+export function nextSendAfter(input: ScheduleInput, handledOccurrenceDate: string | undefined): NextSendResult {
+  const next = nextSend(input);
+  if (!next.ok || handledOccurrenceDate === undefined || next.occurrenceDate > handledOccurrenceDate) return next;
+  const resolved = resolveRule(input);
+  if (!resolved.ok) return resolved; // excluded by nextSend's success; keeps the types honest
+  // A once rule has a single occurrence, and it was handled.
+  if (resolved.rule.recurrence === 'once') return { ok: false, reason: 'once-rule-in-past' };
+  // Occurrence dates strictly increase with the year, and so do their sends: the first year past
+  // the handled occurrence is the answer, and its send is later than `next`, so also not before now.
+  let year = Number(next.occurrenceDate.slice(0, 4)) + 1;
+  let occurrence = yearlyOccurrence(resolved.rule.event, year, resolved.rule.leapDayPolicy);
+  while (formatCivil(occurrence) <= handledOccurrenceDate) {
+    year++;
+    occurrence = yearlyOccurrence(resolved.rule.event, year, resolved.rule.leapDayPolicy);
+  }
+  return { ok: true, ...sendForOccurrence(resolved.rule, occurrence) };
+}

@@ -14,3 +14,7 @@ export function ruleFanOutWorkflowId(ruleId: string): string {
 /** Workflow type names (the exported function names in src/workflows). */
 export const REMINDER_WORKFLOW_TYPE = 'reminderWorkflow';
 export const RULE_FAN_OUT_WORKFLOW_TYPE = 'ruleFanOutWorkflow';
+export const RECONCILE_ALL_WORKFLOW_TYPE = 'reconcileAllWorkflow';
+
+/** Id of the Temporal Schedule that runs the periodic reconciler, and of its workflow runs. */
+export const RECONCILER_SCHEDULE_ID = 'reminders-reconciler';

@@ -18,6 +18,18 @@ export type PlanEndReason =
   | 'contact-kind-mismatch'
   | 'no-event-date';
 
+/** The last occurrence a reminder handled (its ledger row exists and is no longer pending): a
+ * plan never schedules it, or an earlier one, again. */
+export interface HandledOccurrence {
+  /** `YYYY-MM-DD`. */
+  occurrenceDate: string;
+  /** ISO instant the occurrence's send was planned for. */
+  sendAt: string;
+}
+
+/** What a reminder sleeps on, computed by `planReminder` (src/shared/plan-inputs.ts) from the rule,
+ * the company, the contact and the ledger — by the fan-out and the scheduler when they start a
+ * reminder (handed in), or by the workflow's planning activity after a change. */
 export type ReminderPlan =
   | {
       active: true;
@@ -25,6 +37,8 @@ export type ReminderPlan =
       graceMs: number;
       /** "Birthday of Ada Lovelace (rule: Birthday greetings)" — for the Temporal UI. */
       description: string;
+      /** The last occurrence the ledger has for this (rule, contact), if any. */
+      handled?: HandledOccurrence;
     }
   | { active: false; reason: PlanEndReason };
 
@@ -55,11 +69,28 @@ export interface ReminderState {
 }
 
 export interface ReminderInput extends ReminderKey {
+  /** Handed in by whoever starts the reminder (fan-out, scheduler, continue-as-new); absent, the
+   * workflow loads it. */
+  plan?: ReminderPlan;
   /** The last occurrence handled, so the next plan starts after it. */
+  lastHandled?: HandledOccurrence;
+  lastOutcome?: DeliveryOutcome;
+  /** Input of runs written before `lastHandled` (read by the legacy path and when converting). */
   lastOccurrenceDate?: string;
   lastSendAt?: string;
-  lastOutcome?: DeliveryOutcome;
 }
+
+/** Input of the delivery activity `deliverOccurrence` (wire name): one occurrence of one reminder. */
+export interface DeliverOccurrenceInput extends OccurrenceRef {
+  /** The occurrence handled before this one, so the fresh plan is computed as the workflow's was. */
+  lastHandled?: HandledOccurrence;
+}
+
+/** What `deliverOccurrence` (and the give-up step `recordGaveUp`) return: the occurrence's outcome
+ * and the plan of the next one, or — when the fresh rows no longer schedule this occurrence now —
+ * the fresh plan to sleep on instead. */
+export type DeliverOccurrenceResult =
+  { kind: 'handled'; outcome: DeliveryOutcome; nextPlan: ReminderPlan } | { kind: 'replan'; plan: ReminderPlan };
 
 /** The reminder workflow's signature (wire type name `reminderWorkflow`), for typed clients. */
 export type ReminderWorkflow = (input: ReminderInput) => Promise<ReminderState>;
