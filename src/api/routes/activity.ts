@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { DbClient } from '../../db/client';
 import type { Notification } from '../../generated/prisma/client';
+import { LEDGER_STATUSES, type LedgerStatus as LedgerStatusName } from '../../ledger/ledger';
 import { notFound } from '../errors';
 import { addRoute } from '../routing';
 import { idParams, page, pagingQuery, uuid, pageOf } from '../schemas';
@@ -19,13 +20,17 @@ const activitySchema = z.object({
   createdAt: z.string(),
 });
 
+const ledgerStatus = z.enum(LEDGER_STATUSES as [LedgerStatusName, ...LedgerStatusName[]]);
+
 const notificationSchema = z.object({
   id: z.string(),
   ruleId: z.string(),
   contactId: z.string(),
   occurrenceDate: z.string(),
   scheduledFor: z.string(),
-  status: z.string(),
+  status: ledgerStatus,
+  /** The provider's own progress of a sent message (Twilio: queued, sending, sent, delivered, …). */
+  providerStatus: z.string().nullable(),
   channel: z.string().nullable(),
   sender: z.string().nullable(),
   reason: z.string().nullable(),
@@ -86,7 +91,7 @@ export function activityRoutes({ routes }: RouteDeps): void {
     query: pagingQuery.extend({
       ruleId: uuid.optional(),
       contactId: uuid.optional(),
-      status: z.string().max(40).optional(),
+      status: ledgerStatus.optional(),
     }),
     response: page(notificationSchema),
     handler: async ({ db, auth, query }) => {
@@ -114,6 +119,7 @@ function toNotification(n: Notification) {
     occurrenceDate: n.occurrenceDate,
     scheduledFor: n.scheduledFor.toISOString(),
     status: n.status,
+    providerStatus: n.providerStatus,
     channel: n.channel,
     sender: n.sender,
     reason: n.reason,

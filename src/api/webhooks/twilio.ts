@@ -9,6 +9,7 @@ import twilio from 'twilio';
 import type { Db } from '../../db/client';
 import type { Logger } from '../../runtime/logger';
 import { recordInboundChatMessage } from '../../chats/inbound';
+import { applyProviderReport, isKnownProviderStatus } from '../../ledger/ledger';
 import { forbidden } from '../errors';
 
 export interface TwilioWebhooksDeps {
@@ -27,37 +28,11 @@ export interface TwilioWebhooksDeps {
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
 const WHATSAPP_PREFIX = 'whatsapp:';
 const E164 = /^\+[1-9]\d{6,14}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 // Twilio's standard opt-out / opt-in keywords (single-word messages, case-insensitive).
 const OPT_OUT_KEYWORDS = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT']);
 const OPT_IN_KEYWORDS = new Set(['START', 'UNSTOP', 'YES']);
-
-/**
- * Ledger progress of a message at Twilio. Callbacks can arrive out of order and more than once,
- * so a status only ever replaces a lower-ranked one; the three terminal states never change.
- * `read` (WhatsApp) is recorded as `delivered`: the ledger has no state after delivery.
- */
-const STATUS_RANK: Readonly<Record<string, number>> = {
-  queued: 0,
-  accepted: 0,
-  scheduled: 0,
-  sending: 1,
-  sent: 2,
-  delivered: 3,
-  undelivered: 3,
-  failed: 3,
-};
-const LEDGER_STATUS_OF: Readonly<Record<string, string>> = {
-  queued: 'queued',
-  accepted: 'accepted',
-  scheduled: 'scheduled',
-  sending: 'sending',
-  sent: 'sent',
-  delivered: 'delivered',
-  read: 'delivered',
-  undelivered: 'undelivered',
-  failed: 'failed',
-};
 
 export function twilioWebhooksRouter(deps: TwilioWebhooksDeps): Router {
   const { db, logger } = deps;
@@ -99,9 +74,17 @@ export function twilioWebhooksRouter(deps: TwilioWebhooksDeps): Router {
     const params = formParams(req.body);
     const sid = params.MessageSid ?? params.SmsSid;
     const reported = (params.MessageStatus ?? params.SmsStatus ?? '').toLowerCase();
-    const status = LEDGER_STATUS_OF[reported];
-    if (sid && status) await advanceLedger(db, sid, status, params.ErrorCode || undefined);
-    else logger.debug('twilio status callback ignored', { messageSid: sid, status: reported });
+    // Our StatusCallback URLs carry the ledger row's id, so a report can settle a send whose
+    // answer a crash cut off (the row has no MessageSid yet). The signature covers the query too.
+    const notificationId = typeof req.query.notificationId === 'string' ? req.query.notificationId : undefined;
+    if (sid && isKnownProviderStatus(reported)) {
+      await applyProviderReport(db, {
+        providerMessageId: sid,
+        status: reported,
+        ...(notificationId && UUID.test(notificationId) ? { notificationId } : {}),
+        ...(params.ErrorCode ? { errorCode: params.ErrorCode } : {}),
+      });
+    } else logger.debug('twilio status callback ignored', { messageSid: sid, status: reported });
     // Unknown sids and statuses are acknowledged too: Twilio has nothing to retry.
     res.type('text/xml').send(EMPTY_TWIML);
   });
@@ -187,40 +170,6 @@ async function setSmsConsent(db: Db, phone: string, consent: boolean, via: strin
             ? `SMS consent given: the client replied to opt in by ${via}`
             : `SMS consent withdrawn: the client replied to opt out by ${via}`,
           channel: 'sms',
-        },
-      });
-    });
-  }
-}
-
-/**
- * Moves the ledger rows of this Twilio message forward to `status`, never back. A row that
- * becomes undelivered or failed gets a feed entry on its contact.
- */
-async function advanceLedger(db: Db, sid: string, status: string, errorCode: string | undefined): Promise<void> {
-  const rank = STATUS_RANK[status]!;
-  const lower = Object.keys(STATUS_RANK).filter((s) => STATUS_RANK[s]! < rank);
-  const rows = await db.notification.findMany({ where: { providerMessageId: sid, status: { in: lower } } });
-  for (const row of rows) {
-    await db.$transaction(async (tx) => {
-      // Conditional on the row still being lower: a concurrent callback may have moved it on.
-      const moved = await tx.notification.updateMany({
-        where: { id: row.id, status: { in: lower } },
-        data: { status, ...(errorCode ? { providerErrorCode: errorCode } : {}) },
-      });
-      if (moved.count === 0 || (status !== 'undelivered' && status !== 'failed')) return;
-      const via = row.channel ? ` via ${row.channel}` : '';
-      await tx.activityEntry.create({
-        data: {
-          companyId: row.companyId,
-          contactId: row.contactId,
-          kind: `delivery.${status}`,
-          text: `Reminder for ${row.occurrenceDate} ${status === 'failed' ? 'failed' : 'was not delivered'}${via}: Twilio reported "${status}"${errorCode ? ` [code ${errorCode}]` : ''}`,
-          channel: row.channel,
-          sender: row.sender,
-          // notificationId is left empty on purpose: recordOutcome treats any feed entry carrying
-          // the notification's id as "outcome already recorded", and this callback can arrive
-          // before the workflow records the "sent" outcome.
         },
       });
     });
