@@ -66,6 +66,12 @@ export interface DeliveryPorts {
   email?: EmailSender;
 }
 
+/** The process-wide senders for every company: a single-company install, and the default of the
+ * per-company directory for companies that connected no channel of their own. */
+export function sharedChannels(ports: DeliveryPorts): ChannelDirectory {
+  return { portsFor: async () => ports };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Errors
 

@@ -1,29 +1,42 @@
-// One durable reminder per (rule, contact): plan the next send, sleep until it (moving the
-// timer when a change arrives), deliver, then continue-as-new for the next occurrence.
+// One durable reminder per (rule, contact): sleep until the next send of its plan (moving the
+// timer when a change arrives), deliver that occurrence with one activity, then continue-as-new
+// with the next plan the delivery returned. Per occurrence: a timer, one activity, one
+// continue-as-new — about 20 history events.
 import {
   ActivityFailure,
   ApplicationFailure,
   condition,
   continueAsNew,
+  patched,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
-import { classifyLateFire, nextSend } from '../calendar/schedule';
+import { laterHandled, nextSendOf } from '../shared/plan-inputs';
 import { NextSendAtAttr } from '../shared/search-attributes';
 import {
   reminderChangedSignal,
   reminderStateQuery,
-  type DeliveryOutcome,
+  type DeliverOccurrenceResult,
+  type HandledOccurrence,
   type ReminderInput,
   type ReminderKey,
+  type ReminderPlan,
   type ReminderState,
 } from '../shared/reminder-contract';
-import { dbActivities, dispatchActivities } from './retry-policies';
+import { legacyReminderWorkflow } from './legacy-reminder';
+import { deliveryActivities, localDbActivities } from './retry-policies';
 
-const MINUTE_MS = 60_000;
+/** Patch id of the engine rework (wire name: recorded as a marker in every run of this code). */
+export const REMINDER_V2_PATCH = 'reminder-v2';
+/** Reason of a legacy run's occurrence that the new delivery found no longer due (legacy.ts). */
+export const LEGACY_REPLANNED = 'replanned';
 
 export async function reminderWorkflow(input: ReminderInput): Promise<ReminderState> {
+  // Runs started before the rework replay on the old code until their next continue-as-new.
+  if (!patched(REMINDER_V2_PATCH)) return legacyReminderWorkflow(input);
+
   const key: ReminderKey = { companyId: input.companyId, ruleId: input.ruleId, contactId: input.contactId };
   const state: ReminderState = { phase: 'planning', lastOutcome: input.lastOutcome };
   let changed = false;
@@ -31,26 +44,19 @@ export async function reminderWorkflow(input: ReminderInput): Promise<ReminderSt
     changed = true;
   });
   setHandler(reminderStateQuery, () => state);
-  // Set when a change interrupted the sleep after the send instant had passed: see `graceMs`.
-  let dueWhenInterrupted = false;
+
+  let handled = input.lastHandled ?? handledByLegacyInput(input);
+  let plan: ReminderPlan = input.plan ?? (await localDbActivities.loadReminderPlan({ ...key }));
+  // Set when a change interrupted the sleep after the send instant had passed: a send planned after
+  // we went to sleep that fell due before we woke still counts, within the grace period.
+  let dueSince: number | undefined;
 
   for (;;) {
     changed = false;
-    state.phase = 'planning';
-    const plan = await dbActivities.loadReminderPlan(key);
     if (!plan.active) return end(state, plan.reason);
-    // Shown in the Temporal UI's "current details" of the workflow.
-    setCurrentDetails(plan.description);
-
-    // Never plan the occurrence just handled again: start one minute after its send instant.
-    const notBefore = input.lastSendAt ? Date.parse(input.lastSendAt) + MINUTE_MS : 0;
-    const now = Math.max(Date.now(), notBefore);
-    // After an outage the fired timer and a pending `reminderChanged` reach the workflow in the
-    // same task, and the signal wins: re-planning from "now" alone silently dropped the send that
-    // fell due meanwhile (no ledger row, no feed entry). Such a send still counts within the
-    // grace period, as the late timer would have; never reaching back before `notBefore`.
-    const graceMs = dueWhenInterrupted ? Math.min(plan.graceMs, now - notBefore) : 0;
-    const next = nextSend({ ...plan.schedule, now, graceMs });
+    const now = Date.now();
+    const graceMs = dueSince === undefined ? 0 : Math.max(0, Math.min(plan.graceMs, now - dueSince));
+    const next = nextSendOf(plan, { now, graceMs, handled });
     if (!next.ok) return end(state, next.reason);
 
     Object.assign(state, {
@@ -59,101 +65,86 @@ export async function reminderWorkflow(input: ReminderInput): Promise<ReminderSt
       nextSendAtLocal: next.sendAtLocal,
       occurrenceDate: next.occurrenceDate,
     });
-    upsertSearchAttributes([{ key: NextSendAtAttr, value: next.sendAt }]);
+    // Whoever started the run set NextSendAt already; only a different instant costs an event.
+    if (workflowInfo().typedSearchAttributes.get(NextSendAtAttr)?.getTime() !== next.sendAt.getTime()) {
+      upsertSearchAttributes([{ key: NextSendAtAttr, value: next.sendAt }]);
+    }
+    // Shown in the Temporal UI's "current details" of the workflow.
     setCurrentDetails(
       `${plan.description}: next send ${next.sendAtLocal} for the occurrence on ${next.occurrenceDate}`,
     );
 
-    const interrupted = await condition(() => changed, Math.max(next.sendAt.getTime() - Date.now(), 0));
+    const sleptAt = Date.now();
+    const interrupted = await condition(() => changed, Math.max(next.sendAt.getTime() - sleptAt, 0));
     if (interrupted) {
-      dueWhenInterrupted = Date.now() >= next.sendAt.getTime();
+      // After an outage the fired timer and a pending `reminderChanged` reach the workflow in the
+      // same task and the signal wins: re-planning from "now" alone would drop the send that fell due.
+      dueSince = Date.now() >= next.sendAt.getTime() ? sleptAt : undefined;
+      state.phase = 'planning';
+      plan = await localDbActivities.loadReminderPlan({ ...key });
       continue;
     }
 
     state.phase = 'delivering';
-    const outcome = await deliver({
+    const occurrence = {
       ...key,
       occurrenceDate: next.occurrenceDate,
       scheduledFor: next.sendAt.toISOString(),
-      stale: classifyLateFire(next.sendAt, new Date(Date.now()), plan.graceMs) === 'stale',
-    });
+      ...(handled ? { lastHandled: handled } : {}),
+    };
+    const result = await deliverOrGiveUp(occurrence);
+    if (result.kind === 'replan') {
+      // The fresh rows no longer schedule this occurrence now: sleep on the fresh plan.
+      plan = result.plan;
+      dueSince = undefined;
+      continue;
+    }
+    handled = laterHandled(handled, { occurrenceDate: next.occurrenceDate, sendAt: next.sendAt.toISOString() });
     // A fresh run per occurrence keeps the history a few dozen events long, forever.
     return continueAsNew<typeof reminderWorkflow>({
       ...key,
-      lastOccurrenceDate: next.occurrenceDate,
-      lastSendAt: next.sendAt.toISOString(),
-      lastOutcome: outcome,
+      plan: result.nextPlan,
+      ...(handled ? { lastHandled: handled } : {}),
+      lastOutcome: result.outcome,
     });
-  }
-
-  function end(s: ReminderState, reason: string): ReminderState {
-    setCurrentDetails(`ended: ${reason}`);
-    s.phase = 'ended';
-    s.endReason = reason;
-    delete s.nextSendAt;
-    delete s.nextSendAtLocal;
-    // The occurrence of an abandoned plan will never be handled: an ended reminder that still
-    // reported it (rule disabled, contact now an employee) read as "due on <date>".
-    delete s.occurrenceDate;
-    return s;
   }
 }
 
-/** Ledger first, then last chat (if the rule asks and a window is open), then the rule's
- * channel, then the feeds. */
-async function deliver(
-  occ: ReminderKey & { occurrenceDate: string; scheduledFor: string; stale: boolean },
-): Promise<DeliveryOutcome> {
-  const { occurrenceDate, scheduledFor, stale, ...key } = occ;
-  const ref = { ...key, occurrenceDate, scheduledFor };
-  const ledger = await dbActivities.beginDelivery(ref);
-  if (ledger.existingOutcome) return ledger.existingOutcome;
-  if (stale) {
-    return dbActivities.recordOutcome({
-      ...ref,
-      notificationId: ledger.notificationId,
-      result: { status: 'skipped', reason: 'stale' },
-    });
-  }
-
-  let fallbackReason: string | undefined;
-  if (ledger.tryLastChatFirst) {
-    const chat = await dbActivities.checkChatWindow({ ...key, at: new Date(Date.now()).toISOString() });
-    if (chat) {
-      const viaChat = await dispatchOrGiveUp(
-        { ...ref, notificationId: ledger.notificationId, route: { kind: 'chat', chatId: chat.chatId } },
-        'fallback',
-      );
-      if (viaChat.status !== 'fallback') {
-        return dbActivities.recordOutcome({ ...ref, notificationId: ledger.notificationId, result: viaChat });
-      }
-      fallbackReason = viaChat.reason;
-    } else {
-      fallbackReason = 'no-open-chat';
-    }
-  }
-  const result = await dispatchOrGiveUp(
-    { ...ref, notificationId: ledger.notificationId, route: { kind: 'rule-channel' } },
-    'failed',
-  );
-  return dbActivities.recordOutcome({ ...ref, notificationId: ledger.notificationId, result, fallbackReason });
-}
-
-/** A dispatch that exhausted its retries (or failed in a way no retry fixes) must not fail the
- * reminder: the occurrence is recorded (chat → fall back; channel → failed) and the workflow
- * goes on to the next occurrence. */
-async function dispatchOrGiveUp(
-  input: Parameters<typeof dispatchActivities.dispatch>[0],
-  onFailure: 'fallback' | 'failed',
-): Promise<Awaited<ReturnType<typeof dispatchActivities.dispatch>>> {
+/**
+ * A delivery that exhausted its retries (or failed in a way no retry fixes) must not fail the
+ * reminder: a short local activity records the occurrence as failed, and the reminder goes on.
+ */
+async function deliverOrGiveUp(
+  occurrence: Parameters<typeof deliveryActivities.deliverOccurrence>[0],
+): Promise<DeliverOccurrenceResult> {
   try {
-    return await dispatchActivities.dispatch(input);
+    return await deliveryActivities.deliverOccurrence(occurrence);
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
     const cause =
       error.cause instanceof ApplicationFailure
         ? (error.cause.type ?? error.cause.message)
         : (error.cause?.message ?? 'unknown');
-    return { status: onFailure, reason: `dispatch-gave-up: ${cause}` };
+    return localDbActivities.recordGaveUp({ ...occurrence, reason: `dispatch-gave-up: ${cause}` });
   }
+}
+
+/** The last occurrence of a run written by the code before the rework (`lastOccurrenceDate`). */
+function handledByLegacyInput(input: ReminderInput): HandledOccurrence | undefined {
+  if (!input.lastOccurrenceDate || !input.lastSendAt) return undefined;
+  // The new delivery found that occurrence no longer due: it was not handled.
+  if (input.lastOutcome?.reason === LEGACY_REPLANNED) return undefined;
+  return { occurrenceDate: input.lastOccurrenceDate, sendAt: input.lastSendAt };
+}
+
+function end(state: ReminderState, reason: string): ReminderState {
+  setCurrentDetails(`ended: ${reason}`);
+  state.phase = 'ended';
+  state.endReason = reason;
+  delete state.nextSendAt;
+  delete state.nextSendAtLocal;
+  // The occurrence of an abandoned plan will never be handled: an ended reminder that still
+  // reported it (rule disabled, contact now an employee) read as "due on <date>".
+  delete state.occurrenceDate;
+  return state;
 }

@@ -84,7 +84,7 @@ test('the ledger refuses a second row for the same rule, contact and occurrence'
     contactId: contact.id,
     occurrenceDate: '2027-01-01',
     scheduledFor: new Date(),
-    status: 'pending',
+    status: 'pending' as const,
   };
   await db.notification.create({ data: row });
   await expect(db.notification.create({ data: row })).rejects.toThrow(/Unique constraint/);

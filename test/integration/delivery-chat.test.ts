@@ -1,21 +1,26 @@
-// "Try the last chat first": the real delivery activities (MockActivityEnvironment) on a real
-// database, sending WhatsApp through the real Twilio adapter against Prism (Twilio's OpenAPI
+// "Try the last chat first": the real delivery activity (`deliverOccurrence`, in
+// MockActivityEnvironment) on a real database, sending WhatsApp through the real Twilio adapter against Prism (Twilio's OpenAPI
 // spec) and Instagram through the real adapter against a local Graph API stand-in; falling back
 // to the rule's channel (SMS, Prism) when the window is closed or the provider refuses the chat.
-import { createReminderActivities, type DeliveryPorts } from '../../src/activities';
+import type { DeliveryPorts } from '../../src/activities';
+import { CHAT_ATTEMPTS_BEFORE_FALLBACK, deliver as orchestrate, deliverySteps } from '../../src/activities/delivery';
 import type { Db } from '../../src/db/client';
 import { createInstagramMessaging } from '../../src/delivery/instagram-adapter';
+import { sharedChannels } from '../../src/delivery/ports';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import {
+  activitiesFor,
   addChat,
   addWorkOrder,
   contactFeed,
   createDeliveryFixture,
   defaultBodyFor,
-  deliverStep,
+  deliver,
   failureOf,
   OCCURRENCE_DATE,
   runActivity,
+  runAttempt,
+  SCHEDULED_FOR,
   type DeliveryFixture,
 } from '../support/delivery-fixtures';
 import {
@@ -32,7 +37,8 @@ import {
 
 const PUBLIC_BASE_URL = 'https://reminders.example.test';
 const HOUR = 3_600_000;
-const NOW = new Date('2030-05-14T08:00:00.000Z');
+// The send instant: chats' windows are judged at the moment the reminder goes out.
+const NOW = new Date(SCHEDULED_FOR);
 const hoursAgo = (h: number) => new Date(NOW.getTime() - h * HOUR);
 
 let testDb: TestDatabase;
@@ -55,8 +61,7 @@ const instagram = () =>
     pageAccessToken: graph.pageAccessToken,
     graphBaseUrl: graph.graphBaseUrl,
   });
-const activitiesWith = (ports: DeliveryPorts) =>
-  createReminderActivities({ db, ports, publicBaseUrl: PUBLIC_BASE_URL });
+const activitiesWith = (ports: DeliveryPorts) => activitiesFor(db, ports, { publicBaseUrl: PUBLIC_BASE_URL, now: NOW });
 const chatRule = () => createDeliveryFixture(db, { rule: { channel: 'sms', tryLastChatFirst: true } });
 const ledgerRow = (fx: DeliveryFixture) =>
   db.notification.findUniqueOrThrow({
@@ -76,11 +81,10 @@ describe('the chat inside its window takes the reminder', () => {
     const closed = await addWorkOrder(db, fx, { title: 'Old repair', status: 'closed' });
     const { messaging, exchanges } = prismTwilioMessaging(prism);
 
-    const step = await deliverStep(activitiesWith({ sms: messaging, whatsapp: messaging }), fx.ref, NOW);
+    const step = await deliver(activitiesWith({ sms: messaging, whatsapp: messaging }), fx.ref);
 
     const sid = step.outcome.providerMessageId;
     expect(sid).toMatch(/^SM[0-9a-f]{32}$/i);
-    expect(step.dispatches.map((d) => d.route)).toEqual(['chat']); // the rule's SMS is not sent
     expect(step.outcome).toEqual({
       status: 'sent',
       occurrenceDate: OCCURRENCE_DATE,
@@ -93,7 +97,7 @@ describe('the chat inside its window takes the reminder', () => {
       To: 'whatsapp:+15559876543',
       From: `whatsapp:${TWILIO_TEST_ACCOUNT.whatsappFrom}`,
       Body: defaultBodyFor(fx),
-      StatusCallback: `${PUBLIC_BASE_URL}/webhooks/twilio/status`,
+      StatusCallback: `${PUBLIC_BASE_URL}/webhooks/twilio/status?notificationId=${step.notificationId}`,
     });
     expect(await ledgerRow(fx)).toMatchObject({ status: 'sent', channel: 'whatsapp', providerMessageId: sid });
 
@@ -125,7 +129,7 @@ describe('the chat inside its window takes the reminder', () => {
     const chat = await addChat(db, fx, { channel: 'instagram', address: 'igsid-ada', lastInboundAt: hoursAgo(6 * 24) }); // inside 168 h
     const { messaging, exchanges } = prismTwilioMessaging(prism);
 
-    const step = await deliverStep(activitiesWith({ sms: messaging, instagram: instagram() }), fx.ref, NOW);
+    const step = await deliver(activitiesWith({ sms: messaging, instagram: instagram() }), fx.ref);
 
     expect(step.outcome).toEqual({
       status: 'sent',
@@ -150,41 +154,44 @@ describe('the chat inside its window takes the reminder', () => {
     expect((await contactFeed(db, fx.contactId)).map((e) => [e.channel, e.chatId])).toEqual([['instagram', chat.id]]);
   });
 
-  test('only the most recent chat counts, and closed chats are not used', async () => {
+  test.each([
+    // The newest conversation was closed in the CRM: an older open chat is not where the client is.
+    ['chat-closed', { channel: 'whatsapp', address: '+15550000002', lastInboundAt: hoursAgo(1), open: false }],
+    // The newest conversation's window (24 h on WhatsApp) has closed.
+    ['chat-window-closed', { channel: 'whatsapp', address: '+15550000003', lastInboundAt: hoursAgo(30) }],
+  ] as const)('only the last chat counts: %s → the rule channel, the reason in the feed', async (reason, last) => {
     const fx = await chatRule();
-    await addChat(db, fx, { channel: 'instagram', address: 'igsid-older', lastInboundAt: hoursAgo(48) });
-    await addChat(db, fx, { channel: 'whatsapp', address: '+15550000001', lastInboundAt: hoursAgo(30) }); // newest, window (24 h) closed
-    await addChat(db, fx, { channel: 'whatsapp', address: '+15550000002', lastInboundAt: hoursAgo(1), open: false });
-    const activities = activitiesWith({});
+    await addChat(db, fx, { channel: 'instagram', address: `igsid-older-${reason}`, lastInboundAt: hoursAgo(48) });
+    await addChat(db, fx, last);
+    const { messaging, exchanges } = prismTwilioMessaging(prism);
 
-    expect(
-      await runActivity(activities.checkChatWindow, {
-        companyId: fx.companyId,
-        ruleId: fx.ruleId,
-        contactId: fx.contactId,
-        at: NOW.toISOString(),
-      }),
-    ).toBeNull();
+    const step = await deliver(activitiesWith({ sms: messaging, whatsapp: messaging, instagram: instagram() }), fx.ref);
+
+    expect(step.outcome).toMatchObject({ status: 'sent', channel: 'sms' });
+    expect(graph.requests).toHaveLength(0);
+    expect(exchanges.map((e) => e.data?.To)).toEqual(['+15551234567']);
+    expect((await contactFeed(db, fx.contactId)).map((e) => e.text)).toEqual([
+      `Reminder for ${OCCURRENCE_DATE} sent via sms (chat not used: ${reason}): ${defaultBodyFor(fx)}`,
+    ]);
   });
 });
 
 describe('falling back to the rule’s channel', () => {
-  test('WhatsApp window closed (last inbound 25 h ago): no chat attempt, SMS sent, the reason in the feed', async () => {
+  test('WhatsApp window closed (last inbound 25 h ago): no chat attempt, SMS sent, chat-window-closed in the feed', async () => {
     const fx = await chatRule();
     const chat = await addChat(db, fx, { channel: 'whatsapp', address: '+15559876543', lastInboundAt: hoursAgo(25) });
     await addWorkOrder(db, fx, { title: 'Repair' });
     const { messaging, exchanges } = prismTwilioMessaging(prism);
 
-    const step = await deliverStep(activitiesWith({ sms: messaging, whatsapp: messaging }), fx.ref, NOW);
+    const step = await deliver(activitiesWith({ sms: messaging, whatsapp: messaging }), fx.ref);
 
-    expect(step.dispatches.map((d) => d.route)).toEqual(['rule-channel']);
     expect(step.outcome).toMatchObject({ status: 'sent', channel: 'sms' });
     expect(exchanges.map((e) => e.data?.To)).toEqual(['+15551234567']);
     expect((await contactFeed(db, fx.contactId)).map((e) => [e.channel, e.chatId, e.text])).toEqual([
       [
         'sms',
         null,
-        `Reminder for ${OCCURRENCE_DATE} sent via sms (chat not used: no-open-chat): ${defaultBodyFor(fx)}`,
+        `Reminder for ${OCCURRENCE_DATE} sent via sms (chat not used: chat-window-closed): ${defaultBodyFor(fx)}`,
       ],
     ]);
     expect(await db.chatMessage.count({ where: { chatId: chat.id } })).toBe(0);
@@ -201,25 +208,13 @@ describe('falling back to the rule’s channel', () => {
     );
     const { messaging, exchanges } = prismTwilioMessaging(prism);
 
-    const step = await deliverStep(activitiesWith({ sms: messaging, whatsapp: refused.messaging }), fx.ref, NOW);
+    const step = await deliver(activitiesWith({ sms: messaging, whatsapp: refused.messaging }), fx.ref);
 
-    expect(step.dispatches).toEqual([
-      {
-        route: 'chat',
-        result: {
-          status: 'fallback',
-          channel: 'whatsapp',
-          chatId: chat.id,
-          sender: 'whatsapp',
-          reason: 'whatsapp-window-closed (63016)',
-          providerErrorCode: '63016',
-        },
-      },
-      {
-        route: 'rule-channel',
-        result: { status: 'sent', channel: 'sms', providerMessageId: expect.stringMatching(/^SM/) },
-      },
-    ]);
+    expect(step.outcome).toMatchObject({
+      status: 'sent',
+      channel: 'sms',
+      providerMessageId: expect.stringMatching(/^SM/),
+    });
     expect(refused.requests.map((r) => r?.To)).toEqual(['whatsapp:+15559876543']);
     expect(exchanges.map((e) => e.data?.To)).toEqual(['+15551234567']);
     expect(await ledgerRow(fx)).toMatchObject({ status: 'sent', channel: 'sms' });
@@ -236,9 +231,8 @@ describe('falling back to the rule’s channel', () => {
     const { messaging, exchanges } = prismTwilioMessaging(prism);
     const activities = activitiesWith({ sms: messaging, instagram: instagram() });
 
-    const step = await deliverStep(activities, fx.ref, NOW);
+    const step = await deliver(activities, fx.ref);
 
-    expect(step.fallbackReason).toBe('instagram-window-closed (10/2018278)');
     expect(step.outcome).toMatchObject({ status: 'sent', channel: 'sms' });
     expect(graph.requests).toHaveLength(1);
     expect(exchanges).toHaveLength(1);
@@ -248,19 +242,40 @@ describe('falling back to the rule’s channel', () => {
     expect(await db.chatMessage.count({ where: { chatId: chat.id } })).toBe(0);
   });
 
-  test('fallback to a rule channel that has nothing to do: skipped, with both reasons in the feed', async () => {
+  test('the chat refuses and the rule channel has nothing to do (no phone): skipped, with both reasons in the feed', async () => {
     const fx = await createDeliveryFixture(db, {
-      contact: { smsConsent: false },
+      contact: { phone: null },
       rule: { channel: 'sms', tryLastChatFirst: true },
     });
     await addChat(db, fx, { channel: 'instagram', address: 'igsid-window-2', lastInboundAt: hoursAgo(2) });
     graph.answers.set('igsid-window-2', GRAPH_OUTSIDE_WINDOW);
 
-    const step = await deliverStep(
+    const step = await deliver(
       activitiesWith({ sms: prismTwilioMessaging(prism).messaging, instagram: instagram() }),
       fx.ref,
-      NOW,
     );
+
+    expect(step.outcome).toEqual({
+      status: 'skipped',
+      occurrenceDate: OCCURRENCE_DATE,
+      channel: 'sms',
+      reason: 'no-phone',
+    });
+    expect(graph.requests).toHaveLength(1);
+    expect((await contactFeed(db, fx.contactId)).map((e) => e.text)).toEqual([
+      `Reminder for ${OCCURRENCE_DATE} skipped via sms: no-phone (chat not used: instagram-window-closed (10/2018278))`,
+    ]);
+  });
+
+  test('no consent for the rule channel: nothing goes out, not even through the open chat (issue 9 item 7)', async () => {
+    const fx = await createDeliveryFixture(db, {
+      contact: { smsConsent: false, emailConsent: false },
+      rule: { channel: 'sms', tryLastChatFirst: true },
+    });
+    await addChat(db, fx, { channel: 'whatsapp', address: '+15559870001', lastInboundAt: hoursAgo(2) });
+    const { messaging, exchanges } = prismTwilioMessaging(prism);
+
+    const step = await deliver(activitiesWith({ sms: messaging, whatsapp: messaging }), fx.ref);
 
     expect(step.outcome).toEqual({
       status: 'skipped',
@@ -268,30 +283,36 @@ describe('falling back to the rule’s channel', () => {
       channel: 'sms',
       reason: 'no-sms-consent',
     });
+    expect(exchanges).toHaveLength(0);
     expect((await contactFeed(db, fx.contactId)).map((e) => e.text)).toEqual([
-      `Reminder for ${OCCURRENCE_DATE} skipped via sms: no-sms-consent (chat not used: instagram-window-closed (10/2018278))`,
+      `Reminder for ${OCCURRENCE_DATE} skipped via sms: no-sms-consent`,
     ]);
   });
 
-  test('a chat deleted between the window check and the send: fallback (chat-not-found), then SMS', async () => {
+  test('a chat deleted while its message is on the way: the message counts as sent, the feed keeps no link to the deleted chat', async () => {
     const fx = await chatRule();
     const chat = await addChat(db, fx, { channel: 'whatsapp', address: '+15559876000', lastInboundAt: hoursAgo(1) });
+    await addWorkOrder(db, fx, { title: 'Repair' });
     const { messaging, exchanges } = prismTwilioMessaging(prism);
-    const activities = activitiesWith({ sms: messaging, whatsapp: messaging });
-    const { notificationId } = await runActivity(activities.beginDelivery, fx.ref);
-    await db.chat.delete({ where: { id: chat.id } });
-
-    const viaChat = await runActivity(activities.dispatch, {
-      ...fx.ref,
-      notificationId,
-      route: { kind: 'chat', chatId: chat.id },
+    const steps = deliverySteps({
+      db,
+      channels: sharedChannels({ sms: messaging, whatsapp: messaging }),
+      now: () => NOW,
     });
-    expect(viaChat).toEqual({ status: 'fallback', reason: 'chat-not-found' });
-    expect((await ledgerRow(fx)).status).toBe('fell-back');
-    expect(
-      await runActivity(activities.dispatch, { ...fx.ref, notificationId, route: { kind: 'rule-channel' } }),
-    ).toMatchObject({ status: 'sent', channel: 'sms' });
-    expect(exchanges.map((e) => e.data?.To)).toEqual(['+15551234567']);
+    const deleting = {
+      ...steps,
+      async send(...args: Parameters<typeof steps.send>) {
+        await db.chat.delete({ where: { id: chat.id } });
+        return steps.send(...args);
+      },
+    };
+
+    const result = await runActivity(() => orchestrate(deleting, fx.ref));
+
+    expect(result).toMatchObject({ kind: 'handled', outcome: { status: 'sent', channel: 'whatsapp' } });
+    expect(exchanges.map((e) => e.data?.To)).toEqual(['whatsapp:+15559876000']);
+    expect((await contactFeed(db, fx.contactId)).map((e) => [e.channel, e.chatId])).toEqual([['whatsapp', null]]);
+    expect(await db.activityEntry.count({ where: { workOrder: { contactId: fx.contactId } } })).toBe(1);
   });
 });
 
@@ -302,32 +323,42 @@ describe('chat retries', () => {
     await addWorkOrder(db, fx, { title: 'Repair' });
     graph.answers.set('igsid-busy', graphError(400, 613, 'Calls to this api have exceeded the rate limit.'));
     const activities = activitiesWith({ instagram: instagram() });
-    const { notificationId } = await runActivity(activities.beginDelivery, fx.ref);
-    const input = { ...fx.ref, notificationId, route: { kind: 'chat', chatId: chat.id } as const };
 
-    const err = await failureOf(runActivity(activities.dispatch, input));
+    const err = await failureOf(runActivity(activities.deliverOccurrence, fx.ref));
     expect(err).toMatchObject({ name: 'ApplicationFailure', type: 'TransientDeliveryError', nonRetryable: false });
     expect(err.message).not.toContain(graph.pageAccessToken);
     expect((await ledgerRow(fx)).status).toBe('pending');
 
     graph.answers.delete('igsid-busy');
-    const sent = await runActivity(activities.dispatch, input);
-    expect(sent).toEqual({
+    const sent = await deliver(activities, fx.ref);
+    expect(sent.outcome).toEqual({
       status: 'sent',
+      occurrenceDate: OCCURRENCE_DATE,
       channel: 'instagram',
-      chatId: chat.id,
-      sender: 'instagram',
       providerMessageId: 'mid.stand-in.1',
     });
-    // The same call once more (its completion lost): the recorded result, chat included, no second send.
-    const again = await runActivity(activities.dispatch, input);
-    expect(again).toEqual(sent);
+    // The same call once more (its completion lost): the recorded outcome, no second send.
+    expect(await deliver(activities, fx.ref)).toEqual(sent);
     expect(graph.requests).toHaveLength(2);
-
-    await runActivity(activities.recordOutcome, { ...fx.ref, notificationId, result: again });
     expect(await db.chatMessage.count({ where: { chatId: chat.id } })).toBe(1);
     expect(await db.activityEntry.count({ where: { workOrder: { contactId: fx.contactId }, chatId: chat.id } })).toBe(
       1,
     );
+  });
+
+  test(`a chat still failing transiently at attempt ${CHAT_ATTEMPTS_BEFORE_FALLBACK}: the rule channel takes the reminder`, async () => {
+    const fx = await chatRule();
+    await addChat(db, fx, { channel: 'instagram', address: 'igsid-down', lastInboundAt: hoursAgo(2) });
+    graph.answers.set('igsid-down', graphError(400, 613, 'Calls to this api have exceeded the rate limit.'));
+    const { messaging, exchanges } = prismTwilioMessaging(prism);
+    const activities = activitiesWith({ sms: messaging, instagram: instagram() });
+
+    const result = await runAttempt(CHAT_ATTEMPTS_BEFORE_FALLBACK, activities.deliverOccurrence, fx.ref);
+
+    expect(result).toMatchObject({ kind: 'handled', outcome: { status: 'sent', channel: 'sms' } });
+    expect(exchanges).toHaveLength(1);
+    expect((await contactFeed(db, fx.contactId)).map((e) => e.text)).toEqual([
+      `Reminder for ${OCCURRENCE_DATE} sent via sms (chat not used: instagram-transient (613)): ${defaultBodyFor(fx)}`,
+    ]);
   });
 });

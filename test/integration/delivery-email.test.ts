@@ -1,20 +1,23 @@
-// The delivery step on the email channel: the real delivery activities (MockActivityEnvironment)
-// on a real database, with the real nodemailer adapter against two real SMTP servers started here
+// The delivery of one occurrence on the email channel: the real delivery activity
+// (`deliverOccurrence`, MockActivityEnvironment) on a real database, with the real nodemailer adapter against two real SMTP servers started here
 // (smtp-server, parsed with mailparser): the platform gateway, which takes unauthenticated
 // submissions, and a company's connected mailbox, which requires AUTH with its own credentials.
 import { randomBytes } from 'node:crypto';
-import { createReminderActivities, type DeliveryDeps } from '../../src/activities';
+import { deliver as orchestrate, deliverySteps } from '../../src/activities/delivery';
 import type { Db } from '../../src/db/client';
+import { sharedChannels } from '../../src/delivery/ports';
 import { createSmtpEmailSender, type SmtpEmailSender } from '../../src/delivery/smtp-adapter';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import {
+  activitiesFor,
   contactFeed,
   createDeliveryFixture,
   defaultBodyFor,
-  deliverStep,
+  deliver,
   failureOf,
   OCCURRENCE_DATE,
   runActivity,
+  SCHEDULED_FOR,
   type DeliveryFixture,
   type DeliveryFixtureOptions,
 } from '../support/delivery-fixtures';
@@ -53,14 +56,15 @@ beforeEach(() => {
   mailboxServer.clear();
 });
 
-const activitiesWith = (deps: Partial<Omit<DeliveryDeps, 'db'>> = {}) =>
-  createReminderActivities({
+const activitiesWith = (options: { publicBaseUrl?: string | null; mailboxSecretKey?: Buffer | null } = {}) =>
+  activitiesFor(
     db,
-    ports: { email },
-    publicBaseUrl: PUBLIC_BASE_URL,
-    mailboxSecretKey: MAILBOX_KEY,
-    ...deps,
-  });
+    { email },
+    {
+      ...(options.publicBaseUrl === null ? {} : { publicBaseUrl: options.publicBaseUrl ?? PUBLIC_BASE_URL }),
+      ...(options.mailboxSecretKey === null ? {} : { mailboxSecretKey: options.mailboxSecretKey ?? MAILBOX_KEY }),
+    },
+  );
 
 const gatewayFixture = (options: Partial<DeliveryFixtureOptions> = {}) =>
   createDeliveryFixture(db, {
@@ -90,7 +94,7 @@ describe('email from the gateway', () => {
   test('From the company gateway address, rendered subject and body, Message-ID from the ledger row, one-click unsubscribe', async () => {
     const fx = await gatewayFixture();
 
-    const step = await deliverStep(activitiesWith(), fx.ref);
+    const step = await deliver(activitiesWith(), fx.ref);
 
     const messageId = `<notification-${step.notificationId}@reminders.local>`;
     expect(step.outcome).toEqual({
@@ -140,7 +144,7 @@ describe('email from the gateway', () => {
       },
     });
 
-    await deliverStep(activitiesWith({ publicBaseUrl: undefined }), fx.ref);
+    await deliver(activitiesWith({ publicBaseUrl: null }), fx.ref);
 
     const [mail] = gateway.received;
     expect(mail?.parsed.subject).toBe(`Birthday: ${OCCURRENCE_DATE}`);
@@ -155,7 +159,7 @@ describe('email from the gateway', () => {
   ] as const)('nothing to do is a result: %s → skipped, no SMTP session, a feed entry', async (reason, contact) => {
     const fx = await gatewayFixture({ contact });
 
-    const step = await deliverStep(activitiesWith(), fx.ref);
+    const step = await deliver(activitiesWith(), fx.ref);
 
     expect(step.outcome).toEqual({ status: 'skipped', occurrenceDate: OCCURRENCE_DATE, channel: 'email', reason });
     expect(gateway.rcptAttempts).toEqual([]);
@@ -173,7 +177,7 @@ describe('email from a connected mailbox', () => {
     const stored = await db.mailbox.findUniqueOrThrow({ where: { id: fx.mailboxId! } });
     expect(stored.smtpPasswordEncrypted).not.toContain(MAILBOX.password);
 
-    const step = await deliverStep(activitiesWith(), fx.ref);
+    const step = await deliver(activitiesWith(), fx.ref);
 
     expect(step.outcome).toMatchObject({ status: 'sent', channel: 'email' });
     expect(gateway.received).toHaveLength(0);
@@ -194,7 +198,7 @@ describe('email from a connected mailbox', () => {
   test('the mailbox server refuses the credentials (535): failed, permanent, the password nowhere in the ledger', async () => {
     const fx = await mailboxFixture('an-outdated-password');
 
-    const step = await deliverStep(activitiesWith(), fx.ref);
+    const step = await deliver(activitiesWith(), fx.ref);
 
     expect(step.outcome).toEqual({
       status: 'failed',
@@ -210,14 +214,14 @@ describe('email from a connected mailbox', () => {
   });
 
   test.each([
-    ['mailbox-key-not-configured', () => activitiesWith({ mailboxSecretKey: undefined })],
+    ['mailbox-key-not-configured', () => activitiesWith({ mailboxSecretKey: null })],
     ['mailbox-password-unreadable', () => activitiesWith({ mailboxSecretKey: randomBytes(32) })],
   ] as const)(
     '%s: recorded as a failed send (not a workflow-ending error), nothing sent',
     async (reason, activities) => {
       const fx = await mailboxFixture();
 
-      const step = await deliverStep(activities(), fx.ref);
+      const step = await deliver(activities(), fx.ref);
 
       expect(step.outcome).toEqual({ status: 'failed', occurrenceDate: OCCURRENCE_DATE, channel: 'email', reason });
       expect(mailboxServer.logins).toEqual([]);
@@ -230,11 +234,11 @@ describe('email from a connected mailbox', () => {
 });
 
 describe('SMTP errors', () => {
-  test('550 at RCPT TO: failed with the code, and a repeated dispatch does not try again', async () => {
+  test('550 at RCPT TO: failed with the code, and a repeated delivery does not try again', async () => {
     const fx = await gatewayFixture({ contact: { email: 'bounce@example.com' } });
     const activities = activitiesWith();
 
-    const step = await deliverStep(activities, fx.ref);
+    const step = await deliver(activities, fx.ref);
 
     expect(step.outcome).toEqual({
       status: 'failed',
@@ -253,12 +257,7 @@ describe('SMTP errors', () => {
     ]);
     expect(gateway.rcptAttempts).toEqual(['bounce@example.com']);
 
-    const again = await runActivity(activities.dispatch, {
-      ...fx.ref,
-      notificationId: step.notificationId,
-      route: { kind: 'rule-channel' },
-    });
-    expect(again).toMatchObject({ status: 'failed', providerErrorCode: '550' });
+    expect(await deliver(activities, fx.ref)).toEqual(step);
     expect(gateway.rcptAttempts).toEqual(['bounce@example.com']);
   });
 
@@ -266,10 +265,8 @@ describe('SMTP errors', () => {
     const fx = await gatewayFixture({ contact: { email: 'ada@greylisting.example.com' } });
     gateway.refuse.set('ada@greylisting.example.com', { code: 451, message: '4.7.1 Greylisted, try again later' });
     const activities = activitiesWith();
-    const { notificationId } = await runActivity(activities.beginDelivery, fx.ref);
-    const input = { ...fx.ref, notificationId, route: { kind: 'rule-channel' } as const };
 
-    const err = await failureOf(runActivity(activities.dispatch, input));
+    const err = await failureOf(runActivity(activities.deliverOccurrence, fx.ref));
     expect(err).toMatchObject({ name: 'ApplicationFailure', type: 'TransientDeliveryError', nonRetryable: false });
     expect(err.message).toContain('Greylisted');
     expect(await ledgerRow(fx)).toMatchObject({ status: 'pending', providerErrorCode: null });
@@ -277,12 +274,79 @@ describe('SMTP errors', () => {
     expect(await contactFeed(db, fx.contactId)).toEqual([]);
 
     gateway.refuse.delete('ada@greylisting.example.com');
-    const retried = await runActivity(activities.dispatch, input);
-    expect(retried).toMatchObject({
+    const retried = await deliver(activities, fx.ref);
+    expect(retried.outcome).toMatchObject({
       status: 'sent',
-      providerMessageId: `<notification-${notificationId}@reminders.local>`,
+      providerMessageId: `<notification-${retried.notificationId}@reminders.local>`,
     });
     expect(gateway.received).toHaveLength(1);
     expect(gateway.rcptAttempts).toEqual(['ada@greylisting.example.com', 'ada@greylisting.example.com']);
+  });
+});
+
+describe('checked again at every send', () => {
+  test("the rule's owner lost access to the mailbox: skipped as sender-access-revoked (ledger and feed), nothing sent", async () => {
+    const fx = await mailboxFixture();
+    await db.mailboxAccess.deleteMany({ where: { mailboxId: fx.mailboxId!, userId: fx.userId } });
+
+    const step = await deliver(activitiesWith(), fx.ref);
+
+    expect(step.outcome).toEqual({
+      status: 'skipped',
+      occurrenceDate: OCCURRENCE_DATE,
+      channel: 'email',
+      reason: 'sender-access-revoked',
+    });
+    expect(mailboxServer.logins).toEqual([]);
+    expect(mailboxServer.received).toHaveLength(0);
+    expect(await ledgerRow(fx)).toMatchObject({ status: 'skipped', reason: 'sender-access-revoked' });
+    expect((await contactFeed(db, fx.contactId)).map((e) => e.text)).toEqual([
+      `Reminder for ${OCCURRENCE_DATE} skipped via email: sender-access-revoked`,
+    ]);
+  });
+
+  test('the contact unsubscribed from this rule only: skipped as unsubscribed-from-rule; other rules still send', async () => {
+    const fx = await gatewayFixture();
+    const other = await gatewayFixture();
+    await db.ruleUnsubscribe.create({ data: { ruleId: fx.ruleId, contactId: fx.contactId } });
+
+    expect((await deliver(activitiesWith(), fx.ref)).outcome).toMatchObject({
+      status: 'skipped',
+      reason: 'unsubscribed-from-rule',
+    });
+    expect((await deliver(activitiesWith(), other.ref)).outcome).toMatchObject({ status: 'sent' });
+    expect(gateway.rcptAttempts).toEqual(['ada@example.com']);
+  });
+});
+
+describe('a crash between the SMTP answer and the ledger', () => {
+  test('an email left `sending` is sent again with the same Message-ID, which mailbox providers de-duplicate', async () => {
+    const fx = await gatewayFixture();
+    const steps = deliverySteps({
+      db,
+      channels: sharedChannels({ email }),
+      now: () => new Date(SCHEDULED_FOR),
+      publicBaseUrl: PUBLIC_BASE_URL,
+    });
+    const crashing = {
+      ...steps,
+      async record(...args: Parameters<typeof steps.record>) {
+        if (args[2].status === 'sent') throw new Error('simulated: worker killed before recording the send');
+        return steps.record(...args);
+      },
+    };
+    await expect(runActivity(() => orchestrate(crashing, fx.ref))).rejects.toThrow('worker killed');
+    expect(await ledgerRow(fx)).toMatchObject({ status: 'sending', channel: 'email' });
+
+    const retried = await deliver(activitiesWith(), fx.ref);
+
+    expect(retried.outcome).toMatchObject({ status: 'sent', channel: 'email' });
+    expect(gateway.received).toHaveLength(2);
+    const ids = gateway.received.map((m) => m.parsed.messageId);
+    expect(ids).toEqual([
+      `<notification-${retried.notificationId}@reminders.local>`,
+      `<notification-${retried.notificationId}@reminders.local>`,
+    ]);
+    expect(await contactFeed(db, fx.contactId)).toHaveLength(1);
   });
 });

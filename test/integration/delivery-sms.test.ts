@@ -1,18 +1,23 @@
-// The delivery step on the SMS channel: the real delivery activities (MockActivityEnvironment) on
-// a real database, with the real Twilio adapter against Prism serving Twilio's OpenAPI spec — and,
-// for Twilio's error codes, which Prism cannot produce, against canned Twilio answers.
-// Also the ledger's idempotency: dispatch, beginDelivery and recordOutcome called twice.
-import { createReminderActivities, type DeliveryPorts } from '../../src/activities';
+// The delivery of one occurrence on the SMS channel: the real delivery activity
+// (`deliverOccurrence`, in MockActivityEnvironment) on a real database, with the real Twilio
+// adapter against Prism serving Twilio's OpenAPI spec — and, for Twilio's error codes, which Prism
+// cannot produce, against canned Twilio answers. Also the ledger's idempotency: the activity run
+// again, after a crash at each point, never sends twice.
+import type { DeliveryPorts } from '../../src/activities';
+import { deliver as orchestrate, deliverySteps } from '../../src/activities/delivery';
 import type { Db } from '../../src/db/client';
+import { sharedChannels } from '../../src/delivery/ports';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import {
+  activitiesFor,
   contactFeed,
   createDeliveryFixture,
   defaultBodyFor,
-  deliverStep,
+  deliver,
   failureOf,
   OCCURRENCE_DATE,
   runActivity,
+  SCHEDULED_FOR,
   type DeliveryFixture,
 } from '../support/delivery-fixtures';
 import {
@@ -38,7 +43,7 @@ afterAll(async () => {
 });
 
 const activitiesWith = (ports: DeliveryPorts, publicBaseUrl: string | null = PUBLIC_BASE_URL) =>
-  createReminderActivities({ db, ports, ...(publicBaseUrl ? { publicBaseUrl } : {}) });
+  activitiesFor(db, ports, publicBaseUrl ? { publicBaseUrl } : {});
 
 const ledgerRow = (fx: DeliveryFixture) =>
   db.notification.findUniqueOrThrow({
@@ -48,11 +53,11 @@ const ledgerRow = (fx: DeliveryFixture) =>
   });
 
 describe('SMS through Twilio (Prism)', () => {
-  test('a consenting client with a phone: sent, the Prism sid on the ledger, the text in the feed, the status callback passed', async () => {
+  test('a consenting client with a phone: sent, the Prism sid on the ledger, the text in the feed, the status callback carries the row id', async () => {
     const fx = await createDeliveryFixture(db, { rule: { channel: 'sms' } });
     const { messaging, exchanges } = prismTwilioMessaging(prism);
 
-    const step = await deliverStep(activitiesWith({ sms: messaging }), fx.ref);
+    const step = await deliver(activitiesWith({ sms: messaging }), fx.ref);
 
     const sid = step.outcome.providerMessageId;
     expect(sid).toMatch(/^SM[0-9a-f]{32}$/i);
@@ -72,7 +77,8 @@ describe('SMS through Twilio (Prism)', () => {
       To: '+15551234567',
       From: TWILIO_TEST_ACCOUNT.smsFrom,
       Body: defaultBodyFor(fx),
-      StatusCallback: `${PUBLIC_BASE_URL}/webhooks/twilio/status`,
+      // The row's id lets a later status callback settle a send whose answer a crash cut off.
+      StatusCallback: `${PUBLIC_BASE_URL}/webhooks/twilio/status?notificationId=${step.notificationId}`,
     });
     expect(await ledgerRow(fx)).toMatchObject({
       id: step.notificationId,
@@ -81,6 +87,7 @@ describe('SMS through Twilio (Prism)', () => {
       reason: null,
       providerMessageId: sid,
       providerErrorCode: null,
+      scheduledFor: new Date(SCHEDULED_FOR),
     });
     expect(await contactFeed(db, fx.contactId)).toEqual([
       {
@@ -98,7 +105,7 @@ describe('SMS through Twilio (Prism)', () => {
     const fx = await createDeliveryFixture(db, { rule: { channel: 'sms' } });
     const { messaging, exchanges } = prismTwilioMessaging(prism);
 
-    const step = await deliverStep(activitiesWith({ sms: messaging }, null), fx.ref);
+    const step = await deliver(activitiesWith({ sms: messaging }, null), fx.ref);
 
     expect(step.outcome.status).toBe('sent');
     expect(exchanges[0]?.statusCode).toBe(201);
@@ -112,7 +119,7 @@ describe('SMS through Twilio (Prism)', () => {
     const fx = await createDeliveryFixture(db, { contact, rule: { channel: 'sms' } });
     const { messaging, exchanges } = prismTwilioMessaging(prism);
 
-    const step = await deliverStep(activitiesWith({ sms: messaging }), fx.ref);
+    const step = await deliver(activitiesWith({ sms: messaging }), fx.ref);
 
     expect(step.outcome).toEqual({ status: 'skipped', occurrenceDate: OCCURRENCE_DATE, channel: 'sms', reason });
     expect(exchanges).toHaveLength(0);
@@ -131,7 +138,7 @@ describe('SMS through Twilio (Prism)', () => {
 
   test('no SMS port configured: recorded as failed with that reason', async () => {
     const fx = await createDeliveryFixture(db, { rule: { channel: 'sms' } });
-    const step = await deliverStep(activitiesWith({}), fx.ref);
+    const step = await deliver(activitiesWith({}), fx.ref);
     expect(step.outcome).toEqual({
       status: 'failed',
       occurrenceDate: OCCURRENCE_DATE,
@@ -157,7 +164,7 @@ describe('Twilio errors (canned Twilio answers through the real client)', () => 
       const { messaging, requests } = cannedTwilioMessaging(status, code);
       const activities = activitiesWith({ sms: messaging });
 
-      const step = await deliverStep(activities, fx.ref);
+      const step = await deliver(activities, fx.ref);
 
       expect(step.outcome).toEqual({ status: 'failed', occurrenceDate: OCCURRENCE_DATE, channel: 'sms', reason });
       expect(requests).toHaveLength(1);
@@ -172,13 +179,8 @@ describe('Twilio errors (canned Twilio answers through the real client)', () => 
         `Reminder for ${OCCURRENCE_DATE} failed via sms: ${reason} [code ${code}]`,
       ]);
 
-      // A repeated dispatch (a retry) answers from the ledger instead of calling Twilio again.
-      const again = await runActivity(activities.dispatch, {
-        ...fx.ref,
-        notificationId: step.notificationId,
-        route: { kind: 'rule-channel' },
-      });
-      expect(again).toEqual({ status: 'failed', channel: 'sms', reason, providerErrorCode: String(code) });
+      // The activity run again (a retry, a second run) answers from the ledger instead of calling Twilio.
+      expect(await deliver(activities, fx.ref)).toEqual(step);
       expect(requests).toHaveLength(1);
     },
   );
@@ -191,10 +193,8 @@ describe('Twilio errors (canned Twilio answers through the real client)', () => 
     async (status, code) => {
       const fx = await createDeliveryFixture(db, { rule: { channel: 'sms' } });
       const failing = cannedTwilioMessaging(status, code);
-      const ledger = await runActivity(activitiesWith({ sms: failing.messaging }).beginDelivery, fx.ref);
-      const input = { ...fx.ref, notificationId: ledger.notificationId, route: { kind: 'rule-channel' } as const };
 
-      const err = await failureOf(runActivity(activitiesWith({ sms: failing.messaging }).dispatch, input));
+      const err = await failureOf(runActivity(activitiesWith({ sms: failing.messaging }).deliverOccurrence, fx.ref));
       expect(err).toMatchObject({ name: 'ApplicationFailure', type: 'TransientDeliveryError', nonRetryable: false });
       expect(err.message).toContain(`error ${code}`);
       expect(err.message).not.toContain(TWILIO_TEST_ACCOUNT.authToken);
@@ -203,149 +203,149 @@ describe('Twilio errors (canned Twilio answers through the real client)', () => 
 
       // Temporal's retry, once Twilio is back.
       const { messaging, exchanges } = prismTwilioMessaging(prism);
-      const retried = await runActivity(activitiesWith({ sms: messaging }).dispatch, input);
-      expect(retried).toMatchObject({
+      const retried = await deliver(activitiesWith({ sms: messaging }), fx.ref);
+      expect(retried.outcome).toMatchObject({
         status: 'sent',
         channel: 'sms',
         providerMessageId: expect.stringMatching(/^SM/),
       });
       expect(exchanges).toHaveLength(1);
-      expect(await ledgerRow(fx)).toMatchObject({ status: 'sent', providerMessageId: retried.providerMessageId });
+      expect(await ledgerRow(fx)).toMatchObject({
+        status: 'sent',
+        providerMessageId: retried.outcome.providerMessageId,
+      });
     },
   );
 });
 
 describe('idempotency of the ledger', () => {
-  test('beginDelivery twice: one row; dispatch twice: one send, the same result; recordOutcome twice: one feed entry', async () => {
+  test('delivered twice: one row, one send, one feed entry, the same outcome; the next plan is past the occurrence', async () => {
     const fx = await createDeliveryFixture(db, { rule: { channel: 'sms' } });
     const { messaging, exchanges } = prismTwilioMessaging(prism);
     const activities = activitiesWith({ sms: messaging });
 
-    const first = await runActivity(activities.beginDelivery, fx.ref);
-    const second = await runActivity(activities.beginDelivery, fx.ref);
+    const first = await runActivity(activities.deliverOccurrence, fx.ref);
+    const second = await runActivity(activities.deliverOccurrence, fx.ref);
     expect(second).toEqual(first);
-    expect(first).toEqual({ notificationId: expect.any(String), tryLastChatFirst: false, existingOutcome: undefined });
-    expect(await db.notification.count({ where: { ruleId: fx.ruleId } })).toBe(1);
-
-    const input = { ...fx.ref, notificationId: first.notificationId, route: { kind: 'rule-channel' } as const };
-    const sent = await runActivity(activities.dispatch, input);
-    const resent = await runActivity(activities.dispatch, input);
+    expect(first).toMatchObject({
+      kind: 'handled',
+      outcome: { status: 'sent', channel: 'sms', providerMessageId: expect.stringMatching(/^SM/) },
+      nextPlan: { active: true, handled: { occurrenceDate: OCCURRENCE_DATE, sendAt: SCHEDULED_FOR } },
+    });
     expect(exchanges).toHaveLength(1);
-    expect(sent).toEqual({ status: 'sent', channel: 'sms', providerMessageId: expect.stringMatching(/^SM/) });
-    expect(resent).toEqual(sent);
-
-    const outcome = await runActivity(activities.recordOutcome, {
-      ...fx.ref,
-      notificationId: first.notificationId,
-      result: sent,
-    });
-    const outcomeAgain = await runActivity(activities.recordOutcome, {
-      ...fx.ref,
-      notificationId: first.notificationId,
-      result: resent,
-    });
-    expect(outcomeAgain).toEqual(outcome);
+    expect(await db.notification.count({ where: { ruleId: fx.ruleId } })).toBe(1);
     expect(await contactFeed(db, fx.contactId)).toHaveLength(1);
-
-    // The next run of the workflow (a reset, a replayed continue-as-new) finds the outcome.
-    expect(await runActivity(activities.beginDelivery, fx.ref)).toEqual({
-      notificationId: first.notificationId,
-      tryLastChatFirst: false,
-      existingOutcome: outcome,
-    });
   });
 
-  test('a retried dispatch after a status callback moved the row to delivered reports sent, and the feed still gets the text', async () => {
+  test('a retried delivery after a status callback moved the row to delivered reports sent, and the feed keeps one entry', async () => {
     const fx = await createDeliveryFixture(db, { rule: { channel: 'sms' } });
     const { messaging, exchanges } = prismTwilioMessaging(prism);
     const activities = activitiesWith({ sms: messaging });
-    const { notificationId } = await runActivity(activities.beginDelivery, fx.ref);
-    const input = { ...fx.ref, notificationId, route: { kind: 'rule-channel' } as const };
-    const sent = await runActivity(activities.dispatch, input);
+    const sent = await deliver(activities, fx.ref);
     // The attempt's completion was lost; meanwhile Twilio called back "delivered".
-    await db.notification.update({ where: { id: notificationId }, data: { status: 'delivered' } });
+    await db.notification.update({ where: { id: sent.notificationId }, data: { status: 'delivered' } });
 
-    const retried = await runActivity(activities.dispatch, input);
-    expect(retried).toEqual(sent);
-    expect(exchanges).toHaveLength(1);
-    const outcome = await runActivity(activities.recordOutcome, { ...fx.ref, notificationId, result: retried });
-    expect(outcome).toEqual({
+    const retried = await deliver(activities, fx.ref);
+    expect(retried.outcome).toEqual({
       status: 'sent',
       occurrenceDate: OCCURRENCE_DATE,
       channel: 'sms',
-      providerMessageId: sent.providerMessageId,
+      providerMessageId: sent.outcome.providerMessageId,
     });
+    expect(exchanges).toHaveLength(1);
     expect((await contactFeed(db, fx.contactId)).map((e) => e.text)).toEqual([
       `Reminder for ${OCCURRENCE_DATE} sent via sms: ${defaultBodyFor(fx)}`,
     ]);
     expect((await ledgerRow(fx)).status).toBe('delivered');
   });
 
-  test('a row left claimed by an attempt that died mid-send is not sent again: failed, interrupted-during-dispatch', async () => {
+  test('a text left `sending` by an attempt that died mid-call is not sent again: failed, interrupted-during-dispatch', async () => {
     const fx = await createDeliveryFixture(db, { rule: { channel: 'sms' } });
     const { messaging, exchanges } = prismTwilioMessaging(prism);
-    const activities = activitiesWith({ sms: messaging });
-    const { notificationId } = await runActivity(activities.beginDelivery, fx.ref);
-    await db.notification.update({ where: { id: notificationId }, data: { status: 'dispatching:rule-channel' } });
-
-    const result = await runActivity(activities.dispatch, {
-      ...fx.ref,
-      notificationId,
-      route: { kind: 'rule-channel' },
+    const steps = deliverySteps({
+      db,
+      channels: sharedChannels({ sms: messaging }),
+      now: () => new Date(SCHEDULED_FOR),
+    });
+    // The worker dies right after the provider accepted: nothing records the answer.
+    const crashing = {
+      ...steps,
+      async send(...args: Parameters<typeof steps.send>) {
+        await steps.send(...args);
+        throw new Error('simulated: worker killed after the provider accepted');
+      },
+    };
+    await expect(runActivity(() => orchestrate(crashing, fx.ref))).rejects.toThrow('worker killed');
+    expect(exchanges).toHaveLength(1);
+    // `release` ran in the catch: a real kill -9 leaves the claim, which is what the retry finds.
+    await db.notification.update({
+      where: { id: (await ledgerRow(fx)).id },
+      data: { status: 'sending', channel: 'sms' },
     });
 
-    expect(result).toEqual({ status: 'failed', reason: 'interrupted-during-dispatch' });
-    expect(exchanges).toHaveLength(0);
-    expect(await ledgerRow(fx)).toMatchObject({ status: 'failed', reason: 'interrupted-during-dispatch' });
-    // The workflow's outcome agrees with the feed (a row left 'dispatching:…' used to read as sent).
-    expect(await runActivity(activities.recordOutcome, { ...fx.ref, notificationId, result })).toEqual({
+    const retried = await deliver(activitiesWith({ sms: messaging }), fx.ref);
+
+    expect(retried.outcome).toEqual({
       status: 'failed',
       occurrenceDate: OCCURRENCE_DATE,
+      channel: 'sms',
       reason: 'interrupted-during-dispatch',
     });
+    expect(exchanges).toHaveLength(1);
+    expect(await ledgerRow(fx)).toMatchObject({ status: 'failed', reason: 'interrupted-during-dispatch' });
     expect((await contactFeed(db, fx.contactId)).map((e) => e.text)).toEqual([
-      `Reminder for ${OCCURRENCE_DATE} failed: interrupted-during-dispatch`,
+      `Reminder for ${OCCURRENCE_DATE} failed via sms: interrupted-during-dispatch`,
     ]);
   });
 
-  test('a database failure while composing, before any provider call, releases the claim', async () => {
+  test('a failure after the claim and before the provider call releases the claim; the retry sends once', async () => {
     const fx = await createDeliveryFixture(db, { rule: { channel: 'sms' } });
     const { messaging, exchanges } = prismTwilioMessaging(prism);
-    let failNext = false;
-    // The real client, except that the next rule lookup fails like a dropped connection.
-    const flaky = new Proxy(db, {
-      get(target, prop) {
-        const value: unknown = Reflect.get(target, prop, target);
-        if (prop === 'notificationRule') {
-          return new Proxy(value as object, {
-            get(delegate, method) {
-              const fn: unknown = Reflect.get(delegate, method, delegate);
-              if (method === 'findFirstOrThrow' && failNext) {
-                failNext = false;
-                return async () => {
-                  throw new Error('simulated: connection terminated');
-                };
-              }
-              return typeof fn === 'function' ? (fn as (...a: unknown[]) => unknown).bind(delegate) : fn;
-            },
-          });
+    const steps = deliverySteps({
+      db,
+      channels: sharedChannels({ sms: messaging }),
+      now: () => new Date(SCHEDULED_FOR),
+    });
+    let failNext = true;
+    const flaky = {
+      ...steps,
+      async send(...args: Parameters<typeof steps.send>) {
+        if (failNext) {
+          failNext = false;
+          throw new Error('simulated: connection terminated');
         }
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        return steps.send(...args);
       },
-    });
-    const activities = createReminderActivities({
-      db: flaky,
-      ports: { sms: messaging },
-      publicBaseUrl: PUBLIC_BASE_URL,
-    });
-    const { notificationId } = await runActivity(activities.beginDelivery, fx.ref);
-    const input = { ...fx.ref, notificationId, route: { kind: 'rule-channel' } as const };
+    };
 
-    failNext = true;
-    await expect(runActivity(activities.dispatch, input)).rejects.toThrow('simulated: connection terminated');
-    expect((await ledgerRow(fx)).status).toBe('pending');
+    await expect(runActivity(() => orchestrate(flaky, fx.ref))).rejects.toThrow('simulated: connection terminated');
+    expect(await ledgerRow(fx)).toMatchObject({ status: 'pending', channel: null });
+    expect(exchanges).toHaveLength(0);
 
-    expect(await runActivity(activities.dispatch, input)).toMatchObject({ status: 'sent' });
+    expect(await runActivity(() => orchestrate(flaky, fx.ref))).toMatchObject({ outcome: { status: 'sent' } });
+    expect(exchanges).toHaveLength(1);
+  });
+
+  test('recording the outcome fails after the send (database gone): the retry finds the claim and does not send the text again', async () => {
+    const fx = await createDeliveryFixture(db, { rule: { channel: 'sms' } });
+    const { messaging, exchanges } = prismTwilioMessaging(prism);
+    const steps = deliverySteps({
+      db,
+      channels: sharedChannels({ sms: messaging }),
+      now: () => new Date(SCHEDULED_FOR),
+    });
+    const flaky = {
+      ...steps,
+      async record(...args: Parameters<typeof steps.record>) {
+        if (args[2].status === 'sent') throw new Error('simulated: connection lost after the send');
+        return steps.record(...args);
+      },
+    };
+
+    await expect(runActivity(() => orchestrate(flaky, fx.ref))).rejects.toThrow('connection lost after the send');
+    expect(await ledgerRow(fx)).toMatchObject({ status: 'sending', channel: 'sms' });
+    const retried = await runActivity(() => orchestrate(flaky, fx.ref));
+    expect(retried).toMatchObject({ outcome: { status: 'failed', reason: 'interrupted-during-dispatch' } });
     expect(exchanges).toHaveLength(1);
   });
 });

@@ -1,6 +1,7 @@
 // The planning activity in Temporal's MockActivityEnvironment, on a real database.
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createReminderActivities } from '../../src/activities';
+import { sharedChannels } from '../../src/delivery/ports';
 import { createCompanyWithAdmin } from '../../src/companies/bootstrap';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
@@ -40,7 +41,7 @@ async function setup(contact: { role?: 'client' | 'employee'; birthday?: string 
 
 test('loadReminderPlan returns the schedule inputs of a client with a birthday', async () => {
   const { key } = await setup({ birthday: '--12-09' });
-  const activities = createReminderActivities({ db: testDb.db, ports: {} });
+  const activities = createReminderActivities({ db: testDb.db, channels: sharedChannels({}) });
   const plan = await new MockActivityEnvironment().run(activities.loadReminderPlan, key);
   expect(plan).toEqual({
     active: true,
@@ -58,7 +59,7 @@ test('loadReminderPlan returns the schedule inputs of a client with a birthday',
 });
 
 test('loadReminderPlan ends the reminder of an employee and of a contact without the date', async () => {
-  const activities = createReminderActivities({ db: testDb.db, ports: {} });
+  const activities = createReminderActivities({ db: testDb.db, channels: sharedChannels({}) });
   const env = new MockActivityEnvironment();
   expect(
     await env.run(activities.loadReminderPlan, (await setup({ role: 'employee', birthday: '--01-01' })).key),

@@ -4,6 +4,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createReminderActivities } from '../../src/activities';
+import { sharedChannels } from '../../src/delivery/ports';
 import { createCompanyWithAdmin } from '../../src/companies/bootstrap';
 import { reminderWorkflowId } from '../../src/shared/ids';
 import type { ReminderState } from '../../src/shared/reminder-contract';
@@ -74,7 +75,7 @@ test('a yearly birthday reminder sleeps over a year of simulated time and sends 
     connection: env.nativeConnection,
     taskQueue: 'reminders-test',
     workflowBundle: bundle,
-    activities: createReminderActivities({ db, ports }),
+    activities: createReminderActivities({ db, channels: sharedChannels(ports) }),
   });
   const sendTimes: number[] = [];
   await worker.runUntil(async () => {
@@ -149,7 +150,7 @@ test('a dispatch that keeps failing is recorded as failed and the reminder goes 
     connection: env.nativeConnection,
     taskQueue: 'reminders-fail',
     workflowBundle: bundle,
-    activities: createReminderActivities({ db, ports }),
+    activities: createReminderActivities({ db, channels: sharedChannels(ports) }),
   });
   await worker.runUntil(async () => {
     const handle = await env.client.workflow.start(reminderWorkflow, {

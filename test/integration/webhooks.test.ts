@@ -8,6 +8,7 @@ import { errorHandler, notFoundHandler } from '../../src/api/errors';
 import { webhooksRouter, type WebhooksDeps } from '../../src/api/webhooks';
 import { createCompanyWithAdmin } from '../../src/companies/bootstrap';
 import type { Db } from '../../src/db/client';
+import type { LedgerStatus } from '../../src/ledger/ledger';
 import { silentLogger } from '../../src/runtime/logger';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
@@ -67,7 +68,7 @@ async function newContact(
 async function newNotification(
   companyId: string,
   contactId: string,
-  data: { status: string; channel: string; providerMessageId?: string },
+  data: { status: LedgerStatus; channel: string; providerMessageId?: string; reason?: string },
 ) {
   const field = await db.contactField.findFirstOrThrow({ where: { companyId, key: 'birthday' } });
   const rule = await db.notificationRule.create({
@@ -408,6 +409,52 @@ describe('Twilio status callbacks', () => {
       ]);
     },
   );
+
+  test.each([
+    ['left sending by a crash', 'sending', undefined],
+    ['recorded as interrupted-during-dispatch', 'failed', 'interrupted-during-dispatch'],
+  ] as const)(
+    'a send %s is settled as sent by a callback carrying its row id (then moves on as usual)',
+    async (_, ledgerStatus, reason) => {
+      const company = await newCompany();
+      const contact = await newContact(company.id, { phone: newPhone(), smsConsent: true });
+      const notification = await newNotification(company.id, contact.id, {
+        status: ledgerStatus,
+        channel: 'sms',
+        ...(reason ? { reason } : {}),
+      });
+      const sid = `SM${randomUUID().replace(/-/g, '')}`;
+      const path = `/webhooks/twilio/status?notificationId=${notification.id}`;
+      const params = { MessageSid: sid, MessageStatus: 'sent', AccountSid: 'AC00000000000000000000000000000000' };
+
+      expect((await twilioPost(path, params)).status).toBe(200);
+      expect(await ledger(notification.id)).toMatchObject({
+        status: 'sent',
+        reason: null,
+        providerMessageId: sid,
+        providerStatus: 'sent',
+      });
+      expect((await twilioPost(path, { ...params, MessageStatus: 'delivered' })).status).toBe(200);
+      expect((await ledger(notification.id)).status).toBe('delivered');
+      const entries = await db.activityEntry.findMany({ where: { contactId: contact.id } });
+      expect(entries.map((e) => e.kind)).toEqual(['delivery.confirmed']);
+    },
+  );
+
+  test('a callback carrying the id of a row that was settled otherwise changes nothing', async () => {
+    const { notification } = await sentNotification();
+    await db.notification.update({
+      where: { id: notification.id },
+      data: { status: 'skipped', providerMessageId: null },
+    });
+    const before = await snapshot();
+    const res = await twilioPost(`/webhooks/twilio/status?notificationId=${notification.id}`, {
+      MessageSid: 'SMelsewhere',
+      MessageStatus: 'delivered',
+    });
+    expect(res.status).toBe(200);
+    expect(await snapshot()).toEqual(before);
+  });
 
   test('an unknown message sid or status is acknowledged and ignored', async () => {
     const { sid } = await sentNotification();

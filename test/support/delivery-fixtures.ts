@@ -1,16 +1,20 @@
-// Database rows for delivery-step tests (a company with one contact and one rule, plus chats,
-// work orders and a connected mailbox on demand), and `deliverStep`, which calls the delivery
-// activities in Temporal's MockActivityEnvironment in the order the reminder workflow does.
+// Database rows for delivery tests (a company with one contact and one rule, plus chats, work
+// orders and a connected mailbox on demand), and the real delivery activity run as a worker would
+// run it (Temporal's MockActivityEnvironment). The occurrence is the one the rule really schedules:
+// the delivery checks it against the fresh rows.
 import { randomUUID } from 'node:crypto';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
-import type { DispatchResult, ReminderActivities } from '../../src/activities';
+import { createReminderActivities, type DeliveryPorts, type ReminderActivities } from '../../src/activities';
+import { sharedChannels } from '../../src/delivery/ports';
+import { nextSend } from '../../src/calendar/schedule';
 import { createCompanyWithAdmin } from '../../src/companies/bootstrap';
 import type { Db } from '../../src/db/client';
 import type { DeliveryOutcome, OccurrenceRef } from '../../src/shared/reminder-contract';
 import { encryptSecret } from '../../src/security/secret-box';
 
-export const OCCURRENCE_DATE = '2030-05-17';
+/** The birthday's occurrence, and its send 3 days ahead at 10:00 Europe/Berlin (the defaults). */
+export const OCCURRENCE_DATE = '2030-05-20';
 export const SCHEDULED_FOR = '2030-05-17T08:00:00.000Z';
 export const DEFAULT_BODY =
   'Hi {{contactName}}, your {{eventLabel}} is on {{eventDate}} (in {{daysUntil}} days). {{companyName}}';
@@ -41,6 +45,8 @@ export interface DeliveryFixture {
   companyName: string;
   ruleId: string;
   contactId: string;
+  /** The admin who saved the rule (its owner). */
+  userId: string;
   mailboxId?: string;
   ref: OccurrenceRef;
 }
@@ -48,7 +54,7 @@ export interface DeliveryFixture {
 /** Defaults: a person client "Ada Lovelace" with phone, email and both consents; the Birthday rule. */
 export async function createDeliveryFixture(db: Db, options: DeliveryFixtureOptions): Promise<DeliveryFixture> {
   const companyName = options.company?.name ?? `Acme ${randomUUID().slice(0, 8)}`;
-  const { company } = await createCompanyWithAdmin(db, { name: companyName, timeZone: 'Europe/Berlin' });
+  const { company, user } = await createCompanyWithAdmin(db, { name: companyName, timeZone: 'Europe/Berlin' });
   const { name: _name, ...companySettings } = options.company ?? {};
   if (Object.keys(companySettings).length > 0)
     await db.company.update({ where: { id: company.id }, data: companySettings });
@@ -65,7 +71,7 @@ export async function createDeliveryFixture(db: Db, options: DeliveryFixtureOpti
       email: c.email === undefined ? 'ada@example.com' : c.email,
       smsConsent: c.smsConsent ?? true,
       emailConsent: c.emailConsent ?? true,
-      fields: { birthday: '1815-12-10' },
+      fields: { birthday: '1815-05-20' },
     },
   });
   const m = options.rule.mailbox;
@@ -82,6 +88,7 @@ export async function createDeliveryFixture(db: Db, options: DeliveryFixtureOpti
         },
       })
     : undefined;
+  if (mailbox) await db.mailboxAccess.create({ data: { mailboxId: mailbox.id, userId: user.id } });
   const rule = await db.notificationRule.create({
     data: {
       companyId: company.id,
@@ -90,6 +97,8 @@ export async function createDeliveryFixture(db: Db, options: DeliveryFixtureOpti
       eventFieldId: field.id,
       channel: options.rule.channel,
       mailboxId: mailbox?.id ?? null,
+      // Saved by the admin, who may send from the mailbox (as the API requires).
+      ownerUserId: user.id,
       tryLastChatFirst: options.rule.tryLastChatFirst ?? false,
       sendTime: '10:00',
       daysInAdvance: options.rule.daysInAdvance ?? 3,
@@ -107,15 +116,31 @@ export async function createDeliveryFixture(db: Db, options: DeliveryFixtureOpti
     companyName,
     ruleId: rule.id,
     contactId: contact.id,
+    userId: user.id,
     ...(mailbox ? { mailboxId: mailbox.id } : {}),
     ref: {
       companyId: company.id,
       ruleId: rule.id,
       contactId: contact.id,
       occurrenceDate: OCCURRENCE_DATE,
-      scheduledFor: SCHEDULED_FOR,
+      scheduledFor: sendOf(options.rule.daysInAdvance ?? 3),
     },
   };
+}
+
+/** The rule's send for the birthday occurrence, `daysInAdvance` ahead (SCHEDULED_FOR for 3). */
+function sendOf(daysInAdvance: number): string {
+  const next = nextSend({
+    eventValue: OCCURRENCE_DATE.replace(/^\d{4}/, '-'),
+    recurrence: 'yearly',
+    daysInAdvance,
+    sendTime: '10:00',
+    timeZone: 'Europe/Berlin',
+    leapDayPolicy: 'feb28',
+    now: Date.parse('2030-01-01T00:00:00Z'),
+  });
+  if (!next.ok || next.occurrenceDate !== OCCURRENCE_DATE) throw new Error('fixture calendar mismatch');
+  return next.sendAt.toISOString();
 }
 
 /** DEFAULT_BODY as rendered for the fixture's defaults. */
@@ -155,59 +180,62 @@ export function runActivity<A extends unknown[], R>(fn: (...args: A) => Promise<
   return new MockActivityEnvironment(undefined, { logger: activityLogger }).run(fn, ...args);
 }
 
-export interface DeliveryStep {
-  outcome: DeliveryOutcome;
-  notificationId: string;
-  /** The results of each dispatch call, in order (chat first when it was tried). */
-  dispatches: Array<{ route: 'chat' | 'rule-channel'; result: DispatchResult }>;
-  fallbackReason?: string;
+/** runActivity as attempt number `attempt` (a retry). */
+export function runAttempt<A extends unknown[], R>(
+  attempt: number,
+  fn: (...args: A) => Promise<R>,
+  ...args: A
+): Promise<R> {
+  return new MockActivityEnvironment({ attempt }, { logger: activityLogger }).run(fn, ...args);
 }
 
-/**
- * The delivery step as `deliver` in src/workflows/reminder.ts orders it (not stale): ledger row,
- * then — when the rule asks — the chat-window check and a dispatch through the chat, then the
- * rule's channel unless the chat took it, then the feed. Each activity runs in
- * MockActivityEnvironment; the workflow itself is covered by the workflow tests.
- */
-export async function deliverStep(
-  activities: ReminderActivities,
-  ref: OccurrenceRef,
-  at: Date = new Date(),
-): Promise<DeliveryStep> {
-  const ledger = await runActivity(activities.beginDelivery, ref);
-  const dispatches: DeliveryStep['dispatches'] = [];
-  if (ledger.existingOutcome)
-    return { outcome: ledger.existingOutcome, notificationId: ledger.notificationId, dispatches };
-  const base = { ...ref, notificationId: ledger.notificationId };
+/** The real activities on the test database, with these senders for every company and the clock
+ * pinned at the fixture's send instant (`now`), as the workflow's timer would fire. */
+const dbOf = new WeakMap<object, Db>();
 
-  let fallbackReason: string | undefined;
-  if (ledger.tryLastChatFirst) {
-    const chat = await runActivity(activities.checkChatWindow, {
-      companyId: ref.companyId,
-      ruleId: ref.ruleId,
-      contactId: ref.contactId,
-      at: at.toISOString(),
-    });
-    if (chat) {
-      const viaChat = await runActivity(activities.dispatch, { ...base, route: { kind: 'chat', chatId: chat.chatId } });
-      dispatches.push({ route: 'chat', result: viaChat });
-      if (viaChat.status !== 'fallback') {
-        const outcome = await runActivity(activities.recordOutcome, { ...base, result: viaChat });
-        return { outcome, notificationId: ledger.notificationId, dispatches };
-      }
-      fallbackReason = viaChat.reason;
-    } else {
-      fallbackReason = 'no-open-chat';
-    }
-  }
-  const result = await runActivity(activities.dispatch, { ...base, route: { kind: 'rule-channel' } });
-  dispatches.push({ route: 'rule-channel', result });
-  const outcome = await runActivity(activities.recordOutcome, {
-    ...base,
-    result,
-    ...(fallbackReason ? { fallbackReason } : {}),
+export function activitiesFor(
+  db: Db,
+  ports: DeliveryPorts,
+  options: { publicBaseUrl?: string; mailboxSecretKey?: Buffer; now?: Date } = {},
+): ReminderActivities {
+  const now = options.now ?? new Date(SCHEDULED_FOR);
+  const activities = createReminderActivities({
+    db,
+    channels: sharedChannels(ports),
+    now: () => now,
+    ...(options.publicBaseUrl ? { publicBaseUrl: options.publicBaseUrl } : {}),
+    ...(options.mailboxSecretKey ? { mailboxSecretKey: options.mailboxSecretKey } : {}),
   });
-  return { outcome, notificationId: ledger.notificationId, dispatches, ...(fallbackReason ? { fallbackReason } : {}) };
+  dbOf.set(activities, db);
+  return activities;
+}
+
+export interface Delivered {
+  outcome: DeliveryOutcome;
+  notificationId: string;
+}
+
+/** The real delivery activity (`deliverOccurrence`) for the fixture's occurrence, as the workflow
+ * calls it; the occurrence must be handled (not re-planned). */
+export async function deliver(activities: ReminderActivities, ref: OccurrenceRef): Promise<Delivered> {
+  const result = await runActivity(activities.deliverOccurrence, ref);
+  if (result.kind !== 'handled') throw new Error(`expected the occurrence to be handled, got a re-plan`);
+  return { outcome: result.outcome, notificationId: await notificationIdOf(activities, ref) };
+}
+
+async function notificationIdOf(activities: ReminderActivities, ref: OccurrenceRef): Promise<string> {
+  const db = dbOf.get(activities);
+  if (!db) throw new Error('activities not made by activitiesFor');
+  const row = await db.notification.findUniqueOrThrow({
+    where: {
+      ruleId_contactId_occurrenceDate: {
+        ruleId: ref.ruleId,
+        contactId: ref.contactId,
+        occurrenceDate: ref.occurrenceDate,
+      },
+    },
+  });
+  return row.id;
 }
 
 /** The contact's feed, oldest first, in a shape convenient to compare. */

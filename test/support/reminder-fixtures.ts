@@ -9,6 +9,7 @@ import { temporal } from '@temporalio/proto';
 import { Worker, type WorkerOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createReminderActivities, type DeliveryPorts, type ReminderActivities } from '../../src/activities';
 import { createCompanyWithAdmin } from '../../src/companies/bootstrap';
+import { sharedChannels } from '../../src/delivery/ports';
 import type { Db } from '../../src/db/client';
 import { reminderWorkflowId } from '../../src/shared/ids';
 import type { ReminderKey, ReminderState } from '../../src/shared/reminder-contract';
@@ -141,7 +142,7 @@ export function timedPorts(env: TestWorkflowEnvironment): { ports: DeliveryPorts
 
 /** Real activities on the test database with the given ports. */
 export function reminderActivities(db: Db, ports: DeliveryPorts): ReminderActivities {
-  return createReminderActivities({ db, ports });
+  return createReminderActivities({ db, channels: sharedChannels(ports) });
 }
 
 /** A task queue of its own per test, so a workflow left over by one test never runs in another. */
