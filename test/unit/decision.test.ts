@@ -7,7 +7,7 @@ const NOW = new Date('2030-05-17T08:00:00.000Z');
 const HOUR = 3_600_000;
 
 function input(
-  overrides: Partial<DecisionInput> & { contact?: Partial<DecisionInput['contact']> } = {},
+  overrides: Partial<Omit<DecisionInput, 'contact'>> & { contact?: Partial<DecisionInput['contact']> } = {},
 ): DecisionInput {
   const { contact, ...rest } = overrides;
   return {
