@@ -3,6 +3,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createReminderActivities } from '../../src/activities';
+import { sharedChannels } from '../../src/delivery/ports';
 import { createApp } from '../../src/api/app';
 import { createCompanyWithAdmin } from '../../src/companies/bootstrap';
 import { silentLogger } from '../../src/runtime/logger';
@@ -33,7 +34,7 @@ beforeAll(async () => {
     workflowBundle: bundle,
     activities: createReminderActivities({
       db: testDb.db,
-      ports: recordingPorts().ports,
+      channels: sharedChannels(recordingPorts().ports),
       temporal: { client: env.client, taskQueue: TASK_QUEUE },
     }),
   });
