@@ -8,5 +8,7 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
 COPY scripts ./scripts
+# The production worker runs this prebuilt workflow bundle (it refuses to start without it).
+RUN npm run build
 EXPOSE 3000
 CMD ["npm", "run", "api"]

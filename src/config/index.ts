@@ -112,6 +112,15 @@ const schema = z.object({
   RATE_LIMIT_EMAIL_PER_MINUTE: perMinute.default(600),
   // Must stay well below the dispatch activity's 1-minute start-to-close timeout.
   RATE_LIMIT_MAX_WAIT_SECONDS: z.coerce.number().min(0).max(45).default(10),
+  // Workflow runs a worker keeps in memory. Sleeping reminders need none (a woken one replays its
+  // few dozen events), so a bounded cache keeps memory flat however many reminders sleep.
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0, 'must be 0 or more').default(500),
+  // Prebuilt workflow bundle (`npm run build`); required with NODE_ENV=production.
+  WORKFLOW_BUNDLE_PATH: z.string().min(1).default('dist/workflow-bundle.js'),
+  // Minutes between runs of the periodic reconciler (a Temporal Schedule); 0 turns it off.
+  RECONCILE_INTERVAL_MINUTES: z.coerce.number().int().min(0, 'must be 0 (off) or more minutes').default(10),
+  // Reminder starts/signals in flight at once per fan-out page.
+  FAN_OUT_CONCURRENCY: z.coerce.number().int().min(1, 'must be at least 1').max(1000).default(64),
   BOOTSTRAP_COMPANY_NAME: z.string().min(1).default('My company'),
   BOOTSTRAP_TIME_ZONE: z.string().min(1).default('UTC'),
   PRINT_STACK_TRACES: bool.optional(),

@@ -5,19 +5,25 @@ import { createReminderActivities, type ActivityDeps } from '../activities';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
 import { buildDeliveryPorts } from '../delivery/from-config';
+import { sharedChannels, type ChannelDirectory } from '../delivery/ports';
 import { silentLogger, type Logger } from '../runtime/logger';
+import { meterEngineMetrics } from '../runtime/metrics';
 import { publicBaseUrl } from '../runtime/process';
 import { connectTemporalClient } from '../runtime/temporal-connection';
+import { ensureReconcilerSchedule } from '../scheduling/reconciler-schedule';
 import { payloadDataConverter, type PayloadKeyRing } from '../security/payload-codec';
 import { sendMetricsInterceptors } from './send-metrics';
+import { workflowBundleFor } from './workflow-bundle';
 
 export interface ReminderWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
   deps: ActivityDeps;
-  /** A prebuilt bundle (tests bundle once per file); otherwise the worker bundles src/workflows. */
-  workflowBundle?: WorkerOptions['workflowBundle'];
+  /** The workflow code (workflow-bundle.ts: prebuilt, cached, or bundled once per test file). */
+  workflowBundle: NonNullable<WorkerOptions['workflowBundle']>;
+  /** Workflow runs kept in memory (WORKER_MAX_CACHED_WORKFLOWS). */
+  maxCachedWorkflows?: number;
   /** Payload encryption keys; without them payloads travel as plain JSON. */
   payloadKeys?: PayloadKeyRing;
   logger?: Logger;
@@ -28,9 +34,8 @@ export async function createReminderWorker(options: ReminderWorkerOptions): Prom
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    ...(options.workflowBundle
-      ? { workflowBundle: options.workflowBundle }
-      : { workflowsPath: require.resolve('../workflows') }),
+    workflowBundle: options.workflowBundle,
+    ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
     activities: createReminderActivities(options.deps),
     ...(options.payloadKeys ? { dataConverter: payloadDataConverter(options.payloadKeys) } : {}),
     interceptors: {
@@ -55,6 +60,8 @@ export async function runReminderWorker(input: {
   mailboxSecretKey?: Buffer;
   payloadKeys?: PayloadKeyRing;
   logger: Logger;
+  /** Each company's senders; default: the process-wide ones of the configuration. */
+  channels?: ChannelDirectory;
 }): Promise<RunningWorker> {
   const { config } = input;
   const connection = await NativeConnection.connect({ address: input.temporalAddress });
@@ -70,13 +77,27 @@ export async function runReminderWorker(input: {
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
+    workflowBundle: await workflowBundleFor({
+      nodeEnv: config.NODE_ENV,
+      prebuiltPath: config.WORKFLOW_BUNDLE_PATH,
+      logger: input.logger,
+    }),
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     deps: {
       db: input.db,
-      ports: buildDeliveryPorts(config),
+      channels: input.channels ?? sharedChannels(buildDeliveryPorts(config)),
       publicBaseUrl: publicBaseUrl(config),
       mailboxSecretKey: input.mailboxSecretKey,
       temporal: { client: temporal.client, taskQueue: config.TEMPORAL_TASK_QUEUE },
+      metrics: meterEngineMetrics(Runtime.instance().metricMeter),
+      startConcurrency: config.FAN_OUT_CONCURRENCY,
     },
+  });
+  await ensureReconcilerSchedule({
+    client: temporal.client,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    intervalMinutes: config.RECONCILE_INTERVAL_MINUTES,
+    logger: input.logger,
   });
   const running = worker.run();
   return {

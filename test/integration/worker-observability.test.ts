@@ -20,6 +20,7 @@ import { createApiMetrics } from '../../src/api/metrics';
 import { createCompanyWithAdmin } from '../../src/companies/bootstrap';
 import { loadConfig } from '../../src/config';
 import { buildDeliveryPorts } from '../../src/delivery/from-config';
+import { sharedChannels } from '../../src/delivery/ports';
 import { createLogger } from '../../src/runtime/logger';
 import { createTemporalScheduler } from '../../src/scheduling/temporal-scheduler';
 import { keyRing, payloadDataConverter } from '../../src/security/payload-codec';
@@ -29,7 +30,7 @@ import { createReminderWorker } from '../../src/worker/worker';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { freePort, REPO_ROOT, startSmtpStandIn, type SmtpStandIn } from '../support/stand-ins';
 import { recordingScheduler } from '../support/recording-scheduler';
-import { createDevServerEnv } from '../support/temporal';
+import { bundleWorkflows, createDevServerEnv } from '../support/temporal';
 
 jest.setTimeout(180_000);
 
@@ -65,7 +66,13 @@ beforeAll(async () => {
   const port = await freePort();
   const installed = installTemporalRuntime(loadConfig({ WORKER_METRICS_ADDRESS: `127.0.0.1:${port}` }), logger);
   metricsUrl = installed.metricsUrl!;
-  [env, testDb, smtp] = await Promise.all([createDevServerEnv(), createTestDatabase(), startSmtpStandIn()]);
+  const [e, t, s, bundle] = await Promise.all([
+    createDevServerEnv(),
+    createTestDatabase(),
+    startSmtpStandIn(),
+    bundleWorkflows(),
+  ]);
+  [env, testDb, smtp] = [e, t, s];
   codecClient = new Client({
     connection: env.connection,
     namespace: 'default',
@@ -78,9 +85,10 @@ beforeAll(async () => {
     taskQueue: TASK_QUEUE,
     payloadKeys: ring,
     logger,
+    workflowBundle: bundle,
     deps: {
       db: testDb.db,
-      ports: buildDeliveryPorts(config),
+      channels: sharedChannels(buildDeliveryPorts(config)),
       temporal: { client: codecClient, taskQueue: TASK_QUEUE },
     },
   });
