@@ -87,6 +87,12 @@ module.exports = {
       '^src/(api|worker|cli|activities|workflows|scheduling|delivery)/',
     ),
     forbid(
+      'ledger-below-application',
+      'The delivery ledger (its statuses and transitions) serves the activities and the webhooks; it imports neither.',
+      '^src/ledger/',
+      '^src/(api|worker|cli|activities|workflows|scheduling|chats|delivery)/',
+    ),
+    forbid(
       'infrastructure-below-application',
       'Database, runtime, config and security helpers never import application layers.',
       '^src/(db|runtime|config|security|templates|companies)/',

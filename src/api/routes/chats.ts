@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { DbClient } from '../../db/client';
 import { moveLastInboundForward } from '../../chats/inbound';
+import { isWindowOpen, windowOpenUntil, type ChatWindows } from '../../chats/window';
 import { notFound } from '../errors';
 import { addRoute } from '../routing';
 import { idParams, isoInstant, page, pagingQuery, uuid, pageOf } from '../schemas';
@@ -14,7 +15,13 @@ const chatSchema = z.object({
   channel: chatChannel,
   address: z.string(),
   lastInboundAt: z.string().nullable(),
+  /** Until when the channel accepts a free-form message (last inbound message + the company's
+   * window for the channel); null when the client never wrote. */
+  windowOpenUntil: z.string().nullable(),
+  /** Whether a reminder can go to this chat now: not closed, and its window is open. */
   open: z.boolean(),
+  /** The conversation was closed in the CRM (PATCH `open: false`); reminders do not use it. */
+  closed: z.boolean(),
   createdAt: z.string(),
 });
 const messageSchema = z.object({
@@ -33,6 +40,11 @@ export function chatRoutes({ routes }: RouteDeps): void {
     if (!contact) throw notFound('Contact');
     return contact;
   };
+  const windowsOf = (db: DbClient, companyId: string): Promise<ChatWindows> =>
+    db.company.findUniqueOrThrow({
+      where: { id: companyId },
+      select: { whatsappWindowHours: true, instagramWindowHours: true },
+    });
   const chatOf = async (db: DbClient, companyId: string, id: string) => {
     const chat = await db.chat.findFirst({ where: { id, companyId } });
     if (!chat) throw notFound('Chat');
@@ -48,11 +60,12 @@ export function chatRoutes({ routes }: RouteDeps): void {
     response: page(chatSchema),
     handler: async ({ db, auth, query }) => {
       const where = { companyId: auth.companyId, ...(query.contactId ? { contactId: query.contactId } : {}) };
+      const windows = await windowsOf(db, auth.companyId);
       return pageOf(
         query,
         (window) => db.chat.findMany({ where, orderBy: { createdAt: 'desc' }, ...window }),
         () => db.chat.count({ where }),
-        toChat,
+        (chat) => toChat(chat, windows),
       );
     },
   });
@@ -83,7 +96,7 @@ export function chatRoutes({ routes }: RouteDeps): void {
           lastInboundAt: body.lastInboundAt ? new Date(body.lastInboundAt) : null,
         },
       });
-      return toChat(chat);
+      return toChat(chat, await windowsOf(db, auth.companyId));
     },
   });
 
@@ -94,20 +107,22 @@ export function chatRoutes({ routes }: RouteDeps): void {
     summary: 'One chat',
     params: idParams,
     response: chatSchema,
-    handler: async ({ db, auth, params }) => toChat(await chatOf(db, auth.companyId, params.id)),
+    handler: async ({ db, auth, params }) =>
+      toChat(await chatOf(db, auth.companyId, params.id), await windowsOf(db, auth.companyId)),
   });
 
   addRoute(routes, {
     method: 'patch',
     path: '/v1/chats/:id',
     tag: 'Chats',
-    summary: 'Open or close a chat',
+    summary: 'Close a chat in the CRM (`open: false`) or reopen it (reminders use only chats not closed)',
     params: idParams,
     body: z.strictObject({ open: z.boolean() }),
     response: chatSchema,
     handler: async ({ db, auth, params, body }) => {
       const chat = await chatOf(db, auth.companyId, params.id);
-      return toChat(await db.chat.update({ where: { id: chat.id }, data: { open: body.open } }));
+      const updated = await db.chat.update({ where: { id: chat.id }, data: { open: body.open } });
+      return toChat(updated, await windowsOf(db, auth.companyId));
     },
   });
 
@@ -169,22 +184,28 @@ export function chatRoutes({ routes }: RouteDeps): void {
   });
 }
 
-function toChat(c: {
-  id: string;
-  contactId: string;
-  channel: 'whatsapp' | 'instagram';
-  address: string;
-  lastInboundAt: Date | null;
-  open: boolean;
-  createdAt: Date;
-}) {
+function toChat(
+  c: {
+    id: string;
+    contactId: string;
+    channel: 'whatsapp' | 'instagram';
+    address: string;
+    lastInboundAt: Date | null;
+    open: boolean;
+    createdAt: Date;
+  },
+  windows: ChatWindows,
+  now = new Date(),
+) {
   return {
     id: c.id,
     contactId: c.contactId,
     channel: c.channel,
     address: c.address,
     lastInboundAt: c.lastInboundAt?.toISOString() ?? null,
-    open: c.open,
+    windowOpenUntil: windowOpenUntil(c, windows)?.toISOString() ?? null,
+    open: c.open && isWindowOpen(c, windows, now),
+    closed: !c.open,
     createdAt: c.createdAt.toISOString(),
   };
 }

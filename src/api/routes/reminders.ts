@@ -1,7 +1,7 @@
 // A contact's pending reminders: one per enabled rule that applies to it, with the next send.
 import { z } from 'zod';
-import { nextSend } from '../../calendar/schedule';
-import { scheduleFor } from '../../shared/plan-inputs';
+import { lastHandledOccurrences, pairKey } from '../../scheduling/ledger-reads';
+import { nextSendOf, planReminder } from '../../shared/plan-inputs';
 import { reminderWorkflowId } from '../../shared/ids';
 import { notFound } from '../errors';
 import { addRoute } from '../routing';
@@ -37,10 +37,16 @@ export function reminderRoutes({ routes }: RouteDeps): void {
         orderBy: { createdAt: 'asc' },
       });
       const now = Date.now();
+      const handled = await lastHandledOccurrences(db, { contactId: contact.id, ruleIds: rules.map((r) => r.id) });
       const items = rules.flatMap((rule) => {
-        const planned = scheduleFor(rule, company, contact);
-        if (!planned.ok) return [];
-        const next = nextSend({ ...planned.schedule, now });
+        const plan = planReminder({
+          rule,
+          company,
+          contact,
+          handled: handled.get(pairKey({ ruleId: rule.id, contactId: contact.id })),
+        });
+        if (!plan.active) return [];
+        const next = nextSendOf(plan, { now });
         if (!next.ok) return [];
         return [
           {

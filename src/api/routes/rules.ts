@@ -1,9 +1,9 @@
 // Notification rules: what to send, to whom, when and how; plus preview and schedule.
 import { z } from 'zod';
 import type { DbClient } from '../../db/client';
-import { nextSend, upcomingSends, validateScheduleRule } from '../../calendar/schedule';
 import type { ContactField, Mailbox, NotificationRule } from '../../generated/prisma/client';
-import { scheduleFor, templateVariables } from '../../shared/plan-inputs';
+import { lastHandledOccurrences, pairKey } from '../../scheduling/ledger-reads';
+import { nextSendOf, planReminder, templateVariables, upcomingSendsOf } from '../../shared/plan-inputs';
 import {
   checkTemplate,
   DEFAULT_SUBJECT_TEMPLATE,
@@ -34,6 +34,10 @@ export const ruleSchema = z.object({
   bodyTemplate: z.string(),
   enabled: z.boolean(),
   reminders: z.object({ started: z.number().int(), total: z.number().int() }),
+  /** What keeps this rule from sending: `sender-access-revoked` — the user who set its mailbox
+   * sender no longer has access to that mailbox (its emails are skipped until someone with access
+   * saves the sender again). */
+  problems: z.array(z.enum(['sender-access-revoked'])),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -90,13 +94,18 @@ function renderForPreview(template: string, variables: TemplateVariables, field:
 
 const scheduleItem = z.object({ occurrenceDate: z.string(), sendAt: z.string(), sendAtLocal: z.string() });
 
-type RuleRow = NotificationRule & { eventField: ContactField; mailbox: Mailbox | null };
+/** What a rule's JSON needs: its event field, and its mailbox with who may send from it. */
+const RULE_INCLUDE = { eventField: true, mailbox: { include: { access: { select: { userId: true } } } } } as const;
+type RuleRow = NotificationRule & {
+  eventField: ContactField;
+  mailbox: (Mailbox & { access: Array<{ userId: string }> }) | null;
+};
 
 export function ruleRoutes({ routes, scheduler }: RouteDeps): void {
   const ruleOf = async (db: DbClient, companyId: string, id: string): Promise<RuleRow> => {
     const rule = await db.notificationRule.findFirst({
       where: { id, companyId },
-      include: { eventField: true, mailbox: true },
+      include: RULE_INCLUDE,
     });
     if (!rule) throw notFound('Notification rule');
     return rule;
@@ -149,7 +158,7 @@ export function ruleRoutes({ routes, scheduler }: RouteDeps): void {
         (window) =>
           db.notificationRule.findMany({
             where,
-            include: { eventField: true, mailbox: true },
+            include: RULE_INCLUDE,
             orderBy: { createdAt: 'asc' },
             ...window,
           }),
@@ -180,9 +189,11 @@ export function ruleRoutes({ routes, scheduler }: RouteDeps): void {
           ...fields,
           companyId: auth.companyId,
           mailboxId: checked.mailboxId,
+          // Whose mailbox access the sends need, re-checked at every send.
+          ownerUserId: auth.userId,
           subjectTemplate: checked.subjectTemplate,
         },
-        include: { eventField: true, mailbox: true },
+        include: RULE_INCLUDE,
       });
       if (rule.enabled) afterCommit(() => scheduler.ruleChanged(rule));
       return toRule(rule);
@@ -223,8 +234,15 @@ export function ruleRoutes({ routes, scheduler }: RouteDeps): void {
       const checked = await checkRule(db, auth, merged);
       const rule = await db.notificationRule.update({
         where: { id: existing.id },
-        data: { ...fields, mailboxId: checked.mailboxId, subjectTemplate: checked.subjectTemplate },
-        include: { eventField: true, mailbox: true },
+        data: {
+          ...fields,
+          mailboxId: checked.mailboxId,
+          subjectTemplate: checked.subjectTemplate,
+          // Saving the sender (checkRule checked this user's access to it) makes this user the one
+          // whose mailbox access the sends need.
+          ...(sender !== undefined ? { ownerUserId: auth.userId } : {}),
+        },
+        include: RULE_INCLUDE,
       });
       afterCommit(() => scheduler.ruleChanged(rule));
       return toRule(rule);
@@ -265,8 +283,14 @@ export function ruleRoutes({ routes, scheduler }: RouteDeps): void {
       const company = await db.company.findUniqueOrThrow({ where: { id: auth.companyId } });
       const contact = await db.contact.findFirst({ where: { id: body.contactId, companyId: auth.companyId } });
       if (!contact) throw notFound('Contact');
-      const planned = scheduleFor({ ...rule, enabled: true }, company, contact);
-      const next = planned.ok ? nextSend({ ...planned.schedule, now: Date.now() }) : null;
+      // The preview shows a disabled rule's message too, as it would be sent once enabled.
+      const plan = planReminder({
+        rule: { ...rule, enabled: true },
+        company,
+        contact,
+        handled: await handledOf(db, rule.id, contact.id),
+      });
+      const next = plan.active ? nextSendOf(plan, { now: Date.now() }) : null;
       const occurrenceDate = next?.ok ? next.occurrenceDate : '(no upcoming date)';
       const variables = templateVariables(rule, company, contact, occurrenceDate);
       return {
@@ -279,7 +303,7 @@ export function ruleRoutes({ routes, scheduler }: RouteDeps): void {
         nextSend: next?.ok
           ? { occurrenceDate: next.occurrenceDate, sendAt: next.sendAt.toISOString(), sendAtLocal: next.sendAtLocal }
           : null,
-        ...(planned.ok ? (next && !next.ok ? { reason: next.reason } : {}) : { reason: planned.reason }),
+        ...(plan.active ? (next && !next.ok ? { reason: next.reason } : {}) : { reason: plan.reason }),
       };
     },
   });
@@ -302,13 +326,11 @@ export function ruleRoutes({ routes, scheduler }: RouteDeps): void {
       const company = await db.company.findUniqueOrThrow({ where: { id: auth.companyId } });
       const contact = await db.contact.findFirst({ where: { id: query.contactId, companyId: auth.companyId } });
       if (!contact) throw notFound('Contact');
-      const planned = scheduleFor(rule, company, contact);
-      if (!planned.ok) return { items: [] };
-      const problem = validateScheduleRule(planned.schedule);
-      if (problem) return { items: [] };
+      const plan = planReminder({ rule, company, contact, handled: await handledOf(db, rule.id, contact.id) });
+      if (!plan.active) return { items: [] };
       const from = query.from ? Date.parse(query.from) : Date.now();
       return {
-        items: upcomingSends(planned.schedule, from, query.count).map((s) => ({
+        items: upcomingSendsOf(plan, from, query.count).map((s) => ({
           occurrenceDate: s.occurrenceDate,
           sendAt: s.sendAt.toISOString(),
           sendAtLocal: s.sendAtLocal,
@@ -316,6 +338,11 @@ export function ruleRoutes({ routes, scheduler }: RouteDeps): void {
       };
     },
   });
+}
+
+/** The last occurrence the ledger has as handled for this pair: plans never list it again. */
+async function handledOf(db: DbClient, ruleId: string, contactId: string) {
+  return (await lastHandledOccurrences(db, { ruleId, contactIds: [contactId] })).get(pairKey({ ruleId, contactId }));
 }
 
 interface RuleCheckInput {
@@ -395,7 +422,14 @@ function toRule(r: RuleRow) {
     bodyTemplate: r.bodyTemplate,
     enabled: r.enabled,
     reminders: { started: r.remindersStarted, total: r.remindersTotal },
+    problems: senderAccessRevoked(r) ? ['sender-access-revoked' as const] : [],
     createdAt: r.createdAt.toISOString(),
     updatedAt: r.updatedAt.toISOString(),
   };
+}
+
+/** The rule sends from a mailbox its owner may no longer use (the same test the send makes). */
+function senderAccessRevoked(r: RuleRow): boolean {
+  if (!r.mailbox || !r.ownerUserId) return false;
+  return !r.mailbox.access.some((a) => a.userId === r.ownerUserId);
 }
