@@ -270,7 +270,8 @@ export function deliverySteps(deps: DeliveryDeps): DeliverySteps {
  * conditionally writes, so running this again after a failure at any point is safe.
  */
 export async function deliver(steps: DeliverySteps, input: DeliverOccurrenceInput): Promise<DeliverOccurrenceResult> {
-  const now = steps.now();
+  const firedAt = input.firedAt ? Date.parse(input.firedAt) : 0;
+  const now = new Date(Math.max(steps.now().getTime(), firedAt));
   const rows = await steps.load(input);
   const existing = rows.row && ledger.outcomeOf(rows.row);
   // Handled already (a retry after the outcome was written, a second run, a reset workflow).

@@ -84,6 +84,10 @@ export interface ReminderInput extends ReminderKey {
 export interface DeliverOccurrenceInput extends OccurrenceRef {
   /** The occurrence handled before this one, so the fresh plan is computed as the workflow's was. */
   lastHandled?: HandledOccurrence;
+  /** The workflow's clock when the timer fired (ISO). The delivery judges lateness and chat windows
+   * at the later of this and its own clock: a host whose clock lags never sends a stale
+   * occurrence, and time-skipping tests see the server's time. */
+  firedAt?: string;
 }
 
 /** What `deliverOccurrence` (and the give-up step `recordGaveUp`) return: the occurrence's outcome

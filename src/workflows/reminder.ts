@@ -90,6 +90,7 @@ export async function reminderWorkflow(input: ReminderInput): Promise<ReminderSt
       ...key,
       occurrenceDate: next.occurrenceDate,
       scheduledFor: next.sendAt.toISOString(),
+      firedAt: new Date(Date.now()).toISOString(),
       ...(handled ? { lastHandled: handled } : {}),
     };
     const result = await deliverOrGiveUp(occurrence);

@@ -10,6 +10,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Db } from '../../src/db/client';
 import { reminderChangedSignal } from '../../src/shared/reminder-contract';
+import { NextSendAtAttr } from '../../src/shared/search-attributes';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import {
   createReminderFixture,
@@ -240,5 +241,40 @@ test('SMS consent withdrawn while sleeping (no signal: consent is read at send t
   const feed = await db.activityEntry.findMany({ where: { contactId: fx.contactId } });
   expect(feed.map((e) => ({ kind: e.kind, text: e.text }))).toEqual([
     { kind: 'notification.skipped', text: 'Reminder for 2041-09-10 skipped via sms: no-sms-consent' },
+  ]);
+});
+
+test("the time zone changed after this morning's send (UTC → Los Angeles, where 09:00 is still ahead today): not again this afternoon — next year's occurrence, and NextSendAt agrees with the state query", async () => {
+  await skipTo(env, '2041-10-01T00:00:00Z');
+  const { fx, sent } = await withReminder(
+    { contact: { fields: { birthday: '--10-10' } }, rule: { sendTime: '09:00' } },
+    async ({ fx, handle }) => {
+      await sleepingState(handle);
+      await skipToOccurrence(env, handle, { sendAt: '2041-10-10T09:00:00.000Z', occurrenceDate: '2041-10-10' });
+      await skipTo(env, '2041-10-10T12:00:00Z');
+      await db.company.update({ where: { id: fx.companyId }, data: { timeZone: 'America/Los_Angeles' } });
+      await handle.signal(reminderChangedSignal);
+      const state = await idleStateAfterSignal(handle);
+      expect(state).toMatchObject({
+        nextSendAt: '2042-10-10T16:00:00.000Z',
+        nextSendAtLocal: '2042-10-10T09:00:00.000-07:00',
+        occurrenceDate: '2042-10-10',
+      });
+      const { typedSearchAttributes } = await handle.describe();
+      expect(typedSearchAttributes.get(NextSendAtAttr)?.toISOString()).toBe(state.nextSendAt);
+      // 09:00 in Los Angeles today (16:00Z) passes without a second send.
+      await skipTo(env, '2041-10-10T16:01:00Z');
+      await settle();
+    },
+  );
+  expect(sent).toHaveLength(1);
+  expect(await ledgerRows(db, fx)).toEqual([
+    {
+      occurrenceDate: '2041-10-10',
+      scheduledFor: '2041-10-10T09:00:00.000Z',
+      status: 'sent',
+      reason: null,
+      channel: 'sms',
+    },
   ]);
 });
