@@ -46,13 +46,21 @@ export async function reminderWorkflow(input: ReminderInput): Promise<ReminderSt
   setHandler(reminderStateQuery, () => state);
 
   let handled = input.lastHandled ?? handledByLegacyInput(input);
-  let plan: ReminderPlan = input.plan ?? (await localDbActivities.loadReminderPlan({ ...key }));
+  // The plan handed in at start; `undefined` means "read it" — at the start when none was handed
+  // in, and after every `reminderChanged` (also one that arrived before this run's first task).
+  let plan: ReminderPlan | undefined = input.plan;
   // Set when a change interrupted the sleep after the send instant had passed: a send planned after
   // we went to sleep that fell due before we woke still counts, within the grace period.
   let dueSince: number | undefined;
 
   for (;;) {
-    changed = false;
+    if (!plan || changed) {
+      changed = false;
+      state.phase = 'planning';
+      plan = await localDbActivities.loadReminderPlan({ ...key });
+      // A change that arrived while the plan was read: read it again.
+      if (changed) continue;
+    }
     if (!plan.active) return end(state, plan.reason);
     const now = Date.now();
     const graceMs = dueSince === undefined ? 0 : Math.max(0, Math.min(plan.graceMs, now - dueSince));
@@ -80,8 +88,6 @@ export async function reminderWorkflow(input: ReminderInput): Promise<ReminderSt
       // After an outage the fired timer and a pending `reminderChanged` reach the workflow in the
       // same task and the signal wins: re-planning from "now" alone would drop the send that fell due.
       dueSince = Date.now() >= next.sendAt.getTime() ? sleptAt : undefined;
-      state.phase = 'planning';
-      plan = await localDbActivities.loadReminderPlan({ ...key });
       continue;
     }
 
@@ -101,10 +107,11 @@ export async function reminderWorkflow(input: ReminderInput): Promise<ReminderSt
       continue;
     }
     handled = laterHandled(handled, { occurrenceDate: next.occurrenceDate, sendAt: next.sendAt.toISOString() });
-    // A fresh run per occurrence keeps the history a few dozen events long, forever.
+    // A fresh run per occurrence keeps the history a few dozen events long, forever. A change that
+    // arrived during the delivery may postdate the rows it read: the next run reads the plan then.
     return continueAsNew<typeof reminderWorkflow>({
       ...key,
-      plan: result.nextPlan,
+      ...(changed ? {} : { plan: result.nextPlan }),
       ...(handled ? { lastHandled: handled } : {}),
       lastOutcome: result.outcome,
     });

@@ -33,6 +33,7 @@ import {
   type TimedSentMessage,
 } from '../support/reminder-fixtures';
 import { bundleWorkflows, createTimeSkippingEnv } from '../support/temporal';
+import { reminderWorkflow } from '../../src/workflows';
 
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundleWithSourceMap;
@@ -277,4 +278,26 @@ test("the time zone changed after this morning's send (UTC → Los Angeles, wher
       channel: 'sms',
     },
   ]);
+});
+
+test('a change signalled before the first task of a reminder started with a plan handed in is not lost: it reads the fresh plan', async () => {
+  await skipTo(env, '2041-11-01T00:00:00Z');
+  const fx = await createReminderFixture(db, {
+    contact: { fields: { birthday: '--11-20' } },
+    rule: { sendTime: '09:00' },
+  });
+  const stalePlan = await reminderActivities(db, {}).loadReminderPlan(fx.key);
+  await db.notificationRule.update({ where: { id: fx.ruleId }, data: { sendTime: '18:15' } });
+  const taskQueue = uniqueTaskQueue();
+  // Started and signalled while no worker runs: both reach the first task together.
+  const handle = await env.client.workflow.start(reminderWorkflow, {
+    taskQueue,
+    workflowId: fx.workflowId,
+    args: [{ ...fx.key, plan: stalePlan }],
+  });
+  await handle.signal(reminderChangedSignal);
+  const worker = await createReminderWorker(env, bundle, taskQueue, reminderActivities(db, {}));
+  const state = await worker.runUntil(() => sleepingState(handle));
+  await handle.terminate('test finished');
+  expect(state).toMatchObject({ nextSendAt: '2041-11-20T18:15:00.000Z' });
 });
