@@ -6,7 +6,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
+import { createLogger } from '../../src/runtime/logger';
 import { describeWorkerPollers, type WorkersReport } from '../../src/runtime/task-queue-pollers';
+import { buildWorkflowBundle, workflowBundleIsCurrent } from '../../src/worker/workflow-bundle';
 import { AppProcess, npmScriptCommand, REPO_ROOT } from './app-process';
 import { connectHost, Postgres } from './postgres';
 import { run, type Log } from './processes';
@@ -161,8 +163,21 @@ export class Cluster {
     done(`Temporal: serving on ${this.temporal.address}, namespace ${NAMESPACE}, search attributes registered`);
     await this.startApi();
     done(`API: healthy on ${this.apiUrl}`);
+    await this.buildWorkflowBundle();
     await Promise.all(this.workers.map((_, i) => this.startWorker(i)));
     done(`workers: ${this.workers.map((w) => w.identity).join(', ')} polling`);
+  }
+
+  /** Production workers run a prebuilt bundle (what `npm run build` writes); built only when the sources changed. */
+  private async buildWorkflowBundle(): Promise<void> {
+    if (workflowBundleIsCurrent(this.workflowBundlePath)) return;
+    const started = Date.now();
+    await buildWorkflowBundle(this.workflowBundlePath, createLogger('warn', { service: 'cluster' }));
+    this.options.log(`workflow bundle built into ${this.workflowBundlePath} (${Date.now() - started} ms)`);
+  }
+
+  private get workflowBundlePath(): string {
+    return path.join(this.options.dir, 'workflow-bundle.js');
   }
 
   /**
@@ -292,6 +307,7 @@ export class Cluster {
       API_HOST: this.options.host,
       API_PORT: String(this.options.ports.api),
       DATA_DIR: path.join(this.options.dir, 'data'),
+      WORKFLOW_BUNDLE_PATH: this.workflowBundlePath,
     };
   }
 }

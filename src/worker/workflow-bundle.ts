@@ -109,6 +109,12 @@ export async function workflowBundleFor(options: {
   return { codePath: cached };
 }
 
+/** Whether the bundle at `target` was built from the current sources (`npm run build` can be skipped). */
+export function workflowBundleIsCurrent(target: string): boolean {
+  const out = path.resolve(REPO_ROOT, target);
+  return existsSync(out) && readHash(out) === workflowSourcesHash();
+}
+
 function readHash(bundle: string): string | undefined {
   try {
     return readFileSync(hashFileOf(bundle), 'utf8').trim();
