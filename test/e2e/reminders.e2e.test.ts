@@ -186,6 +186,8 @@ test('a rule due in two minutes: WhatsApp through the open chat, email by fallba
     kind: 'person',
     name: 'Ada Chat',
     phone: '+15550102030',
+    // The rule's channel (email) needs consent on every route, the chat included; no address is needed there.
+    emailConsent: true,
     fields: { birthday: monthDay },
   });
   const chat = await api('POST', '/v1/chats', { contactId: ada.id, channel: 'whatsapp', address: '+15550102030' });
