@@ -52,8 +52,9 @@ async function main(config: Config): Promise<void> {
   });
 
   const metrics = createApiMetrics();
-  const app = createServiceApp({ config, db, logger, temporal, mailboxSecretKey, metrics, codec });
-  const server = await listen(app, config.API_HOST, config.API_PORT);
+  const api = createServiceApp({ config, db, logger, temporal, mailboxSecretKey, metrics, codec });
+  const server = await listen(api.app, config.API_HOST, config.API_PORT);
+  api.start();
 
   if ((await db.company.count()) === 0) {
     const created = await createCompanyWithAdmin(db, {
@@ -65,14 +66,15 @@ async function main(config: Config): Promise<void> {
       `\nFirst start: created company "${created.company.name}".\nAdmin API key (shown once, keep it): ${created.apiKey}\n\n`,
     );
   }
-  const api = publicBaseUrl(config);
+  const apiUrl = publicBaseUrl(config);
   process.stdout.write(
-    `Metrics:     ${api}/metrics (API)${runtime.metricsUrl ? `, ${runtime.metricsUrl} (worker)` : ''}\n` +
-      `API:         ${api}\nTemporal UI: ${services.temporalUiUrl ?? '(external cluster)'}\n`,
+    `Metrics:     ${apiUrl}/metrics (API)${runtime.metricsUrl ? `, ${runtime.metricsUrl} (worker)` : ''}\n` +
+      `API:         ${apiUrl}\nTemporal UI: ${services.temporalUiUrl ?? '(external cluster)'}\n`,
   );
 
   onShutdown(logger, async () => {
     await server.close();
+    await api.stop();
     await worker.stop();
     await temporal.close();
     await services.stop();

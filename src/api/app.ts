@@ -4,7 +4,6 @@ import express, { Router } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import type { Db } from '../db/client';
 import type { Logger } from '../runtime/logger';
-import type { ReminderScheduler } from '../scheduling/scheduler';
 import { requireApiKey } from './auth';
 import { codecRouter, type CodecEndpointOptions } from './codec';
 import { errorHandler, HttpError, notFoundHandler } from './errors';
@@ -28,7 +27,9 @@ export interface AppDeps {
   db: Db;
   health: HealthChecks;
   logger: Logger;
-  scheduler: ReminderScheduler;
+  /** The outbox relay of this process: nudged after every committed write. Without one (API tests)
+   * recorded changes simply stay in the outbox. */
+  relay?: { nudge(): void };
   mailboxSecretKey?: Buffer;
   exposeStackTraces?: boolean;
   /** Extra routers mounted before the JSON API (webhooks bring their own body parsers). */
@@ -80,8 +81,7 @@ export function createApp(deps: AppDeps): express.Express {
   const registry = new OpenAPIRegistry();
   const v1 = Router();
   const routeDeps: RouteDeps = {
-    routes: { router: v1, registry, db: deps.db },
-    scheduler: deps.scheduler,
+    routes: { router: v1, registry, db: deps.db, onCommit: deps.relay && (() => deps.relay!.nudge()) },
     mailboxSecretKey: deps.mailboxSecretKey,
   };
   for (const register of ROUTE_MODULES) register(routeDeps);

@@ -30,11 +30,13 @@ async function main(config: Config): Promise<void> {
   );
   const { db } = database;
   const metrics = createApiMetrics();
-  const app = createServiceApp({ config, db, logger, temporal, mailboxSecretKey: mailboxKey(config), metrics, codec });
-  const server = await listen(app, config.API_HOST, config.API_PORT);
+  const api = createServiceApp({ config, db, logger, temporal, mailboxSecretKey: mailboxKey(config), metrics, codec });
+  const server = await listen(api.app, config.API_HOST, config.API_PORT);
+  api.start();
   logger.info('API listening', { host: config.API_HOST, port: config.API_PORT, codecEndpoint: Boolean(codec) });
   onShutdown(logger, async () => {
     await server.close();
+    await api.stop();
     await temporal.close();
     await database.close();
   });

@@ -43,10 +43,9 @@ export interface RouteSpec<
   transaction?: boolean;
   handler: (ctx: {
     /** The database, or for a write the transaction it runs in: use only this one (the embedded
-     * database has a single connection, which the transaction holds). */
+     * database has a single connection, which the transaction holds). Changes that affect
+     * reminders are recorded in the outbox through it (scheduling/outbox.ts). */
     db: DbClient;
-    /** Runs `work` once the request's transaction has committed (before the response is sent). */
-    afterCommit(work: () => Promise<void>): void;
     params: P extends ZodObject ? z.infer<P> : undefined;
     query: Q extends ZodObject ? z.infer<Q> : undefined;
     body: B extends ZodType ? z.infer<B> : undefined;
@@ -71,6 +70,8 @@ export interface RouteTarget {
   router: Router;
   registry: OpenAPIRegistry;
   db: Db;
+  /** Called after every write transaction commits (the outbox relay's nudge). */
+  onCommit?: () => void;
 }
 
 // The embedded database has one connection, so a transaction may wait its turn behind others.
@@ -128,11 +129,10 @@ export function addRoute<
       const auth = res.locals.auth as AuthContext;
       if (access === 'admin' && !auth.isAdmin)
         throw forbidden(`Only admins may call ${spec.method.toUpperCase()} ${spec.path}`);
-      const committed: Array<() => Promise<void>> = [];
-      const afterCommit = (work: () => Promise<void>) => void committed.push(work);
-      const run = (client: DbClient) => spec.handler({ ...input, db: client, afterCommit, auth, req, res });
-      const result = inTransaction ? await db.$transaction(run, TRANSACTION_OPTIONS) : await run(db);
-      for (const work of committed) await work();
+      const result = inTransaction
+        ? await db.$transaction((tx) => spec.handler({ ...input, db: tx, auth, req, res }), TRANSACTION_OPTIONS)
+        : await spec.handler({ ...input, db, auth, req, res });
+      if (inTransaction) deps.onCommit?.();
       if (status === 204) res.status(204).end();
       else res.status(status).json(result);
     },

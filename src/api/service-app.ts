@@ -1,15 +1,26 @@
 // The API as the service runs it (`npm start` and `npm run api`): the app wired to the real
-// database, the Temporal scheduler and the provider webhooks of this configuration.
+// database and the provider webhooks of this configuration, and the outbox relay that applies
+// recorded reminder changes to Temporal (started and stopped with the API).
 import type { Config } from '../config';
 import type { Db } from '../db/client';
 import type { Logger } from '../runtime/logger';
 import { describeWorkerPollers } from '../runtime/task-queue-pollers';
 import type { TemporalClientHandle } from '../runtime/temporal-connection';
 import { AesGcmPayloadCodec, type PayloadKeyRing } from '../security/payload-codec';
+import { createOutboxRelay, type OutboxRelay } from '../scheduling/outbox-relay';
 import { createTemporalScheduler } from '../scheduling/temporal-scheduler';
 import { createApp } from './app';
 import type { ApiMetrics } from './metrics';
 import { webhooksFromConfig } from './webhooks/from-config';
+
+export interface ServiceApi {
+  app: ReturnType<typeof createApp>;
+  relay: OutboxRelay;
+  /** Starts the relay; call once the HTTP server listens. */
+  start(): void;
+  /** Stops them (after the HTTP server stopped taking requests). */
+  stop(): Promise<void>;
+}
 
 export function createServiceApp(input: {
   config: Config;
@@ -20,14 +31,26 @@ export function createServiceApp(input: {
   metrics?: ApiMetrics;
   /** With payload keys and a codec token, the codec endpoint for the Temporal UI is served. */
   codec?: { keys: PayloadKeyRing; token: string; corsOrigins: string[] };
-}) {
+}): ServiceApi {
   const { config, db, logger, temporal, codec } = input;
-  return createApp({
+  const relay = createOutboxRelay({
+    db,
+    scheduler: createTemporalScheduler({ db, client: temporal.client, taskQueue: config.TEMPORAL_TASK_QUEUE }),
+    logger,
+    metrics: input.metrics?.engine,
+    options: {
+      batchSize: config.OUTBOX_BATCH_SIZE,
+      concurrency: config.OUTBOX_CONCURRENCY,
+      pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
+      retryMaxMs: config.OUTBOX_RETRY_MAX_SECONDS * 1000,
+    },
+  });
+  const app = createApp({
     metrics: input.metrics,
     codec: codec && { codec: new AesGcmPayloadCodec(codec.keys), token: codec.token, corsOrigins: codec.corsOrigins },
     db,
     logger,
-    scheduler: createTemporalScheduler({ db, client: temporal.client, taskQueue: config.TEMPORAL_TASK_QUEUE }),
+    relay,
     mailboxSecretKey: input.mailboxSecretKey,
     publicRouters: [webhooksFromConfig(config, db, logger)],
     exposeStackTraces: config.NODE_ENV === 'development' && config.PRINT_STACK_TRACES === true,
@@ -35,8 +58,19 @@ export function createServiceApp(input: {
       database: async () => void (await db.$queryRaw`SELECT 1`),
       temporal: temporal.check,
       workers: () => describeWorkerPollers(temporal.connection, config.TEMPORAL_NAMESPACE, config.TEMPORAL_TASK_QUEUE),
+      outbox: () => relay.backlog(),
     },
   });
+  return {
+    app,
+    relay,
+    start() {
+      relay.start();
+    },
+    async stop() {
+      await relay.stop();
+    },
+  };
 }
 
 /** The codec endpoint's settings, or why there is none (logged at start). */

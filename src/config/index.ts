@@ -121,6 +121,13 @@ const schema = z.object({
   RECONCILE_INTERVAL_MINUTES: z.coerce.number().int().min(0, 'must be 0 (off) or more minutes').default(10),
   // Reminder starts/signals in flight at once per fan-out page.
   FAN_OUT_CONCURRENCY: z.coerce.number().int().min(1, 'must be at least 1').max(1000).default(64),
+  // The outbox relay (in every API process): rows claimed per pass, subjects applied at once, how
+  // often it looks for rows nobody nudged it about, and the longest wait before a failed row is
+  // retried (the wait doubles from 1 s per failure).
+  OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1, 'must be at least 1').max(1000).default(100),
+  OUTBOX_CONCURRENCY: z.coerce.number().int().min(1, 'must be at least 1').max(100).default(8),
+  OUTBOX_POLL_INTERVAL_MS: z.coerce.number().int().min(50, 'must be at least 50 ms').max(60_000).default(1000),
+  OUTBOX_RETRY_MAX_SECONDS: z.coerce.number().int().min(1, 'must be at least 1 second').max(86_400).default(300),
   BOOTSTRAP_COMPANY_NAME: z.string().min(1).default('My company'),
   BOOTSTRAP_TIME_ZONE: z.string().min(1).default('UTC'),
   PRINT_STACK_TRACES: bool.optional(),

@@ -103,7 +103,7 @@ describe('contacts', () => {
       fields: { birthday: '--12-10' },
     });
     const id = created.body.id;
-    expect(f.scheduler.calls).toContainEqual({ op: 'contactChanged', id });
+    expect(await f.changes()).toContainEqual({ kind: 'contact', id });
 
     await f.a.api.post('/v1/contacts', { kind: 'person', role: 'employee', name: 'Staff Member' });
     const clients = await f.a.api.get('/v1/contacts?kind=person&role=client&limit=1');

@@ -12,7 +12,6 @@ import { createCompanyWithAdmin } from '../../src/companies/bootstrap';
 import { createLogger } from '../../src/runtime/logger';
 import { AesGcmPayloadCodec, keyRing } from '../../src/security/payload-codec';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { recordingScheduler } from '../support/recording-scheduler';
 
 const UI_ORIGIN = 'http://127.0.0.1:8233';
 const CODEC_TOKEN = 'codec-token-0123456789abcdef0123456789';
@@ -40,7 +39,6 @@ beforeAll(async () => {
   app = createApp({
     db: testDb.db,
     logger: createLogger('info', { service: 'api', destination }),
-    scheduler: recordingScheduler(),
     health: { database: async () => undefined, temporal: async () => undefined },
     publicRouters: [boom],
     metrics,

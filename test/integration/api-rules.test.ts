@@ -22,7 +22,7 @@ const smsRule = (over: object = {}) => ({
 });
 
 describe('rules', () => {
-  test('create → 201 with defaults and fan-out progress; the scheduler is asked to sync', async () => {
+  test('create → 201 with defaults and fan-out progress; the change is recorded in the outbox', async () => {
     const res = await f.a.api.post('/v1/notification-rules', smsRule());
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({
@@ -32,7 +32,7 @@ describe('rules', () => {
       eventLabel: 'Birthday',
       reminders: { started: 0, total: 0 },
     });
-    expect(f.scheduler.calls).toContainEqual({ op: 'ruleChanged', id: res.body.id });
+    expect(await f.changes()).toContainEqual({ kind: 'rule', id: res.body.id });
   });
 
   test.each([
@@ -181,7 +181,7 @@ describe('company settings', () => {
   test('calendar settings re-plan reminders; bad values are 400s naming the field', async () => {
     const ok = await f.a.api.patch('/v1/company', { timeZone: 'Asia/Tokyo', leapDayPolicy: 'mar1' });
     expect(ok.status).toBe(200);
-    expect(f.scheduler.calls).toContainEqual({ op: 'companyChanged', id: f.a.company.id });
+    expect(await f.changes()).toContainEqual({ kind: 'company', id: f.a.company.id });
     const bad = await f.a.api.patch('/v1/company', { timeZone: 'Mars/Olympus', lateGraceMinutes: -5 });
     expect(bad.status).toBe(400);
     expect(bad.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual([

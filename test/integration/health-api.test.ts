@@ -3,7 +3,7 @@ import { createApp } from '../../src/api/app';
 import type { HealthChecks } from '../../src/api/health';
 import type { PollerReport } from '../../src/runtime/task-queue-pollers';
 import { silentLogger } from '../../src/runtime/logger';
-import { recordingScheduler } from '../support/recording-scheduler';
+import { readBacklog } from '../../src/scheduling/outbox-relay';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 let testDb: TestDatabase;
@@ -17,7 +17,6 @@ function appWith(temporal: () => Promise<void>, workers?: HealthChecks['workers'
   return createApp({
     db,
     logger: silentLogger,
-    scheduler: recordingScheduler(),
     health: { database: async () => void (await db.$queryRaw`SELECT 1`), temporal, workers },
   });
 }
@@ -28,11 +27,54 @@ test('GET /health is 200 when the database and Temporal answer', async () => {
   expect(res.body).toEqual({ status: 'ok', checks: { database: { ok: true }, temporal: { ok: true } } });
 });
 
-test('GET /health is 503 and names Temporal when Temporal is unreachable', async () => {
+test('GET /health stays 200 but says degraded and names Temporal when only Temporal is unreachable (writes still work)', async () => {
   const res = await request(appWith(async () => Promise.reject(new Error('connection refused')))).get('/health');
-  expect(res.status).toBe(503);
+  expect(res.status).toBe(200);
+  expect(res.body.status).toBe('degraded');
   expect(res.body.checks.temporal).toEqual({ ok: false, error: 'connection refused' });
   expect(res.body.checks.database.ok).toBe(true);
+});
+
+test('GET /health is 503 when the database does not answer', async () => {
+  const app = createApp({
+    db: testDb.db,
+    logger: silentLogger,
+    health: { database: async () => Promise.reject(new Error('connection refused')), temporal: async () => {} },
+  });
+  const res = await request(app).get('/health');
+  expect(res.status).toBe(503);
+  expect(res.body).toMatchObject({
+    status: 'unavailable',
+    checks: { database: { ok: false, error: 'connection refused' } },
+  });
+});
+
+test('GET /health reports the outbox backlog: waiting rows, failing rows and the age of the oldest', async () => {
+  const { db } = testDb;
+  await db.reminderChange.createMany({
+    data: [
+      { companyId: 'c1', kind: 'contact', subjectId: 'x', createdAt: new Date(Date.now() - 90_000) },
+      { companyId: 'c1', kind: 'rule', subjectId: 'r', ruleKind: 'person', attempts: 2, lastError: 'boom' },
+    ],
+  });
+  try {
+    const app = createApp({
+      db,
+      logger: silentLogger,
+      health: {
+        database: async () => undefined,
+        temporal: async () => undefined,
+        outbox: () => readBacklog(db),
+      },
+    });
+    const res = await request(app).get('/health');
+    expect(res.status).toBe(200);
+    expect(res.body.checks.outbox).toMatchObject({ ok: true, rows: 2, failing: 1 });
+    expect(res.body.checks.outbox.oldestAgeSeconds).toBeGreaterThanOrEqual(89);
+    expect(res.body.checks.outbox.oldestAgeSeconds).toBeLessThan(300);
+  } finally {
+    await db.reminderChange.deleteMany({});
+  }
 });
 
 test('GET /health lists the task queue pollers; no live worker is reported but does not make the API unhealthy', async () => {

@@ -1,5 +1,6 @@
 // Rule-wide fan-out on Temporal's dev server (real visibility): the API answers at once, the
-// durable fan-out starts one reminder per matching contact, and deleting the rule ends them all.
+// outbox relay starts the durable fan-out, which starts one reminder per matching contact, and
+// deleting the rule ends them all.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createReminderActivities } from '../../src/activities';
@@ -7,6 +8,7 @@ import { sharedChannels } from '../../src/delivery/ports';
 import { createApp } from '../../src/api/app';
 import { createCompanyWithAdmin } from '../../src/companies/bootstrap';
 import { silentLogger } from '../../src/runtime/logger';
+import { createOutboxRelay, type OutboxRelay } from '../../src/scheduling/outbox-relay';
 import { createTemporalScheduler } from '../../src/scheduling/temporal-scheduler';
 import { reminderStateQuery } from '../../src/shared/reminder-contract';
 import { reminderWorkflowId } from '../../src/shared/ids';
@@ -23,6 +25,7 @@ let env: TestWorkflowEnvironment;
 let testDb: TestDatabase;
 let worker: Worker;
 let running: Promise<void>;
+let relay: OutboxRelay | undefined;
 
 beforeAll(async () => {
   const [e, bundle, t] = await Promise.all([createDevServerEnv(), bundleWorkflows(), createTestDatabase()]);
@@ -42,6 +45,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  await relay?.stop();
   worker?.shutdown();
   await running;
   await env?.teardown();
@@ -82,10 +86,16 @@ test(`creating a rule over ${CONTACTS} contacts answers at once; every reminder 
     ],
   });
 
+  relay = createOutboxRelay({
+    db,
+    scheduler: createTemporalScheduler({ db, client: env.client, taskQueue: TASK_QUEUE }),
+    logger: silentLogger,
+  });
+  relay.start();
   const app = createApp({
     db,
     logger: silentLogger,
-    scheduler: createTemporalScheduler({ db, client: env.client, taskQueue: TASK_QUEUE }),
+    relay,
     health: { database: async () => undefined, temporal: async () => undefined },
   });
   const api = (method: 'get' | 'post' | 'delete', path: string) =>

@@ -29,7 +29,6 @@ import { installTemporalRuntime } from '../../src/worker/temporal-runtime';
 import { createReminderWorker } from '../../src/worker/worker';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { freePort, REPO_ROOT, startSmtpStandIn, type SmtpStandIn } from '../support/stand-ins';
-import { recordingScheduler } from '../support/recording-scheduler';
 import { bundleWorkflows, createDevServerEnv } from '../support/temporal';
 
 jest.setTimeout(180_000);
@@ -274,7 +273,6 @@ test('every series the Grafana dashboard queries is exported by the API or the w
   const api = createApp({
     db: testDb.db,
     logger: createLogger('error'),
-    scheduler: recordingScheduler(),
     health: { database: async () => undefined, temporal: async () => undefined },
     metrics,
   });

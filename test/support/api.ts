@@ -4,17 +4,15 @@ import { createApp } from '../../src/api/app';
 import { createCompanyWithAdmin } from '../../src/companies/bootstrap';
 import { silentLogger } from '../../src/runtime/logger';
 import { createTestDatabase } from './database';
-import { recordingScheduler } from './recording-scheduler';
 
 export const TEST_MAILBOX_KEY = Buffer.alloc(32, 7);
 
 export async function createApiFixture() {
   const testDb = await createTestDatabase();
-  const scheduler = recordingScheduler();
+  // No relay: the changes a request records stay in the outbox for the test to read.
   const app = createApp({
     db: testDb.db,
     logger: silentLogger,
-    scheduler,
     mailboxSecretKey: TEST_MAILBOX_KEY,
     health: { database: async () => undefined, temporal: async () => undefined },
   });
@@ -39,11 +37,17 @@ export async function createApiFixture() {
         .send(body ?? {}),
     delete: (path: string) => request(app).delete(path).set('Authorization', `Bearer ${key}`),
   });
+  /** The reminder changes recorded in the outbox so far, oldest first. */
+  const changes = async () =>
+    (await testDb.db.reminderChange.findMany({ orderBy: { id: 'asc' } })).map((c) => ({
+      kind: c.kind,
+      id: c.subjectId,
+    }));
   return {
     testDb,
     db: testDb.db,
     app,
-    scheduler,
+    changes,
     a: { ...a, api: as(a.apiKey) },
     b: { ...b, api: as(b.apiKey) },
     as,

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { RouteDeps } from './deps';
 import { email, timeZone } from '../schemas';
 import { addRoute } from '../routing';
+import { recordReminderChange } from '../../scheduling/outbox';
 
 export const companySchema = z.object({
   id: z.string(),
@@ -41,7 +42,7 @@ const companyPatch = z
 
 const CALENDAR_KEYS = ['timeZone', 'leapDayPolicy', 'lateGraceMinutes'] as const;
 
-export function companyRoutes({ routes, scheduler }: RouteDeps): void {
+export function companyRoutes({ routes }: RouteDeps): void {
   addRoute(routes, {
     method: 'get',
     path: '/v1/company',
@@ -58,9 +59,10 @@ export function companyRoutes({ routes, scheduler }: RouteDeps): void {
     summary: 'Edit company settings (reminders re-plan when calendar settings change)',
     body: companyPatch,
     response: companySchema,
-    handler: async ({ db, afterCommit, auth, body }) => {
+    handler: async ({ db, auth, body }) => {
       const company = await db.company.update({ where: { id: auth.companyId }, data: body });
-      if (CALENDAR_KEYS.some((key) => key in body)) afterCommit(() => scheduler.companyChanged(auth.companyId));
+      if (CALENDAR_KEYS.some((key) => key in body))
+        await recordReminderChange(db, { kind: 'company', companyId: auth.companyId });
       return toCompany(company);
     },
   });

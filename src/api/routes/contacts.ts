@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { DbClient } from '../../db/client';
 import type { Contact } from '../../generated/prisma/client';
+import { recordReminderChange } from '../../scheduling/outbox';
 import { checkFieldValues, mergeFieldValues } from '../contact-values';
 import { notFound } from '../errors';
 import { addRoute } from '../routing';
@@ -47,7 +48,7 @@ const contactPatch = z.strictObject({
   fields: fieldValues.optional(),
 });
 
-export function contactRoutes({ routes, scheduler }: RouteDeps): void {
+export function contactRoutes({ routes }: RouteDeps): void {
   const form = (db: DbClient, companyId: string, kind: 'person' | 'organization') =>
     db.contactField.findMany({ where: { companyId, kind } });
   const findContact = async (db: DbClient, companyId: string, id: string) => {
@@ -91,12 +92,12 @@ export function contactRoutes({ routes, scheduler }: RouteDeps): void {
     status: 201,
     body: contactCreate,
     response: contactSchema,
-    handler: async ({ db, afterCommit, auth, body }) => {
+    handler: async ({ db, auth, body }) => {
       const fields = checkFieldValues(await form(db, auth.companyId, body.kind), body.fields);
       const contact = await db.contact.create({
         data: { ...body, fields: mergeFieldValues({}, fields), companyId: auth.companyId },
       });
-      afterCommit(() => scheduler.contactChanged(auth.companyId, contact.id));
+      await recordReminderChange(db, { kind: 'contact', companyId: auth.companyId, contactId: contact.id });
       return toContact(contact);
     },
   });
@@ -119,7 +120,7 @@ export function contactRoutes({ routes, scheduler }: RouteDeps): void {
     params: idParams,
     body: contactPatch,
     response: contactSchema,
-    handler: async ({ db, afterCommit, auth, params, body }) => {
+    handler: async ({ db, auth, params, body }) => {
       const existing = await findContact(db, auth.companyId, params.id);
       const kind = body.kind ?? existing.kind;
       const newForm = await form(db, auth.companyId, kind);
@@ -133,7 +134,7 @@ export function contactRoutes({ routes, scheduler }: RouteDeps): void {
         where: { id: existing.id },
         data: { ...body, fields: kept },
       });
-      afterCommit(() => scheduler.contactChanged(auth.companyId, contact.id));
+      await recordReminderChange(db, { kind: 'contact', companyId: auth.companyId, contactId: contact.id });
       return toContact(contact);
     },
   });
@@ -145,10 +146,10 @@ export function contactRoutes({ routes, scheduler }: RouteDeps): void {
     summary: 'Delete a contact (its reminders end)',
     status: 204,
     params: idParams,
-    handler: async ({ db, afterCommit, auth, params }) => {
+    handler: async ({ db, auth, params }) => {
       const contact = await findContact(db, auth.companyId, params.id);
       await db.contact.delete({ where: { id: contact.id } });
-      afterCommit(() => scheduler.contactChanged(auth.companyId, contact.id));
+      await recordReminderChange(db, { kind: 'contact', companyId: auth.companyId, contactId: contact.id });
     },
   });
 }

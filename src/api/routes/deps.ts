@@ -1,10 +1,9 @@
-import type { ReminderScheduler } from '../../scheduling/scheduler';
 import type { RouteTarget } from '../routing';
 
 /** What every route module gets. Handlers reach the database through their context (`ctx.db`),
- * which for a write is the request's transaction. */
+ * which for a write is the request's transaction; changes that affect reminders go into the
+ * outbox through it (scheduling/outbox.ts), never straight to Temporal. */
 export interface RouteDeps {
   routes: RouteTarget;
-  scheduler: ReminderScheduler;
   mailboxSecretKey?: Buffer;
 }

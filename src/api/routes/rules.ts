@@ -4,6 +4,7 @@ import type { DbClient } from '../../db/client';
 import type { ContactField, Mailbox, NotificationRule } from '../../generated/prisma/client';
 import { lastHandledOccurrences, pairKey } from '../../scheduling/ledger-reads';
 import { nextSendOf, planReminder, templateVariables, upcomingSendsOf } from '../../shared/plan-inputs';
+import { recordReminderChange, type ReminderChange } from '../../scheduling/outbox';
 import {
   checkTemplate,
   DEFAULT_SUBJECT_TEMPLATE,
@@ -101,7 +102,7 @@ type RuleRow = NotificationRule & {
   mailbox: (Mailbox & { access: Array<{ userId: string }> }) | null;
 };
 
-export function ruleRoutes({ routes, scheduler }: RouteDeps): void {
+export function ruleRoutes({ routes }: RouteDeps): void {
   const ruleOf = async (db: DbClient, companyId: string, id: string): Promise<RuleRow> => {
     const rule = await db.notificationRule.findFirst({
       where: { id, companyId },
@@ -177,7 +178,7 @@ export function ruleRoutes({ routes, scheduler }: RouteDeps): void {
     summary: 'Create a rule (its reminders start in the background; see `reminders` for progress)',
     body: ruleCreate,
     response: ruleSchema,
-    handler: async ({ db, afterCommit, auth, body }) => {
+    handler: async ({ db, auth, body }) => {
       const { audience: _audience, emailSender: sender, ...fields } = body;
       const checked = await checkRule(db, auth, {
         ...fields,
@@ -195,7 +196,7 @@ export function ruleRoutes({ routes, scheduler }: RouteDeps): void {
         },
         include: RULE_INCLUDE,
       });
-      if (rule.enabled) afterCommit(() => scheduler.ruleChanged(rule));
+      if (rule.enabled) await recordReminderChange(db, ruleChange(rule));
       return toRule(rule);
     },
   });
@@ -219,7 +220,7 @@ export function ruleRoutes({ routes, scheduler }: RouteDeps): void {
     params: idParams,
     body: rulePatch,
     response: ruleSchema,
-    handler: async ({ db, afterCommit, auth, params, body }) => {
+    handler: async ({ db, auth, params, body }) => {
       const existing = await ruleOf(db, auth.companyId, params.id);
       const { emailSender: sender, ...fields } = body;
       const channel = fields.channel ?? existing.channel;
@@ -244,7 +245,7 @@ export function ruleRoutes({ routes, scheduler }: RouteDeps): void {
         },
         include: RULE_INCLUDE,
       });
-      afterCommit(() => scheduler.ruleChanged(rule));
+      await recordReminderChange(db, ruleChange(rule));
       return toRule(rule);
     },
   });
@@ -256,10 +257,10 @@ export function ruleRoutes({ routes, scheduler }: RouteDeps): void {
     status: 204,
     params: idParams,
     summary: 'Delete a rule (its reminders end)',
-    handler: async ({ db, afterCommit, auth, params }) => {
+    handler: async ({ db, auth, params }) => {
       const rule = await ruleOf(db, auth.companyId, params.id);
       await db.notificationRule.delete({ where: { id: rule.id } });
-      afterCommit(() => scheduler.ruleDeleted(rule));
+      await recordReminderChange(db, ruleChange(rule));
     },
   });
 
@@ -403,6 +404,11 @@ async function checkRule(
   }
   const subjectTemplate = input.channel === 'email' ? (input.subjectTemplate ?? DEFAULT_SUBJECT_TEMPLATE) : null;
   return { mailboxId, subjectTemplate };
+}
+
+/** The outbox row of a rule's change; applying it re-reads the rule (gone = end its reminders). */
+function ruleChange(rule: Pick<NotificationRule, 'id' | 'companyId' | 'kind'>): ReminderChange {
+  return { kind: 'rule', companyId: rule.companyId, ruleId: rule.id, ruleKind: rule.kind };
 }
 
 function toRule(r: RuleRow) {
