@@ -1,6 +1,7 @@
 // Declares a route once: the same zod schemas validate the request and describe it in the
 // OpenAPI document, so the docs cannot drift from what the API accepts. Also the one place where
-// a route's access rule is enforced and where a write becomes one database transaction.
+// a route's access rule is enforced, where a write becomes one database transaction, and where
+// POST creates take an Idempotency-Key.
 import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
 import type { Request, Response, Router } from 'express';
 import { z, type ZodObject, type ZodType } from 'zod';
@@ -8,6 +9,20 @@ import type { Db, DbClient } from '../db/client';
 import { errorBodySchema } from './schemas';
 import type { AuthContext } from './auth';
 import { forbidden } from './errors';
+import {
+  IDEMPOTENCY_HEADER,
+  idempotencyHeaders,
+  idempotencyKeyOf,
+  IdempotencyRace,
+  idempotentRequest,
+  refuseIdempotencyKey,
+  replay,
+  REPLAYED_HEADER,
+  storeAnswer,
+  storedAnswer,
+  type IdempotentRequest,
+  type StoredAnswer,
+} from './idempotency';
 import { validate } from './validate';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -41,6 +56,12 @@ export interface RouteSpec<
    * transaction open (e.g. one that waits on the network).
    */
   transaction?: boolean;
+  /**
+   * POST creates (201) accept an Idempotency-Key (idempotency.ts). `{ refused: why }` for a create
+   * whose answer carries a secret shown once (it would be stored to be replayed): the header is
+   * then a 400 naming it, rather than a retry guarantee silently not kept.
+   */
+  idempotency?: { refused: string };
   handler: (ctx: {
     /** The database, or for a write the transaction it runs in: use only this one (the embedded
      * database has a single connection, which the transaction holds). Changes that affect
@@ -86,6 +107,9 @@ export function addRoute<
   const status = spec.status ?? 200;
   const access = spec.access ?? 'any';
   const inTransaction = spec.transaction ?? spec.method !== 'get';
+  const isCreate = spec.method === 'post' && status === 201;
+  // The stored answer is written in the create's own transaction, so creates need one.
+  const takesIdempotencyKey = isCreate && inTransaction && spec.idempotency === undefined;
   const errorStatuses = [
     ...new Set([
       400,
@@ -93,13 +117,23 @@ export function addRoute<
       ...(access === 'admin' ? [403] : []),
       ...(spec.params ? [404] : []),
       ...(spec.body ? [415] : []),
+      ...(takesIdempotencyKey ? [422] : []),
       ...(spec.errors ?? []),
     ]),
   ].sort();
+  const replayedHeader = {
+    [REPLAYED_HEADER]: {
+      description: `\`true\` when this is the stored answer to an earlier request with the same ${IDEMPOTENCY_HEADER}`,
+      schema: { type: 'string' as const, enum: ['true'] },
+    },
+  };
   const responses: RouteConfig['responses'] = {
-    [status]: spec.response
-      ? { description: 'Success', content: { 'application/json': { schema: spec.response } } }
-      : { description: 'Success, no content' },
+    [status]: {
+      ...(spec.response
+        ? { description: 'Success', content: { 'application/json': { schema: spec.response } } }
+        : { description: 'Success, no content' }),
+      ...(takesIdempotencyKey ? { headers: replayedHeader } : {}),
+    },
   };
   for (const code of errorStatuses) {
     responses[code] = {
@@ -116,6 +150,7 @@ export function addRoute<
     request: {
       ...(spec.params ? { params: spec.params } : {}),
       ...(spec.query ? { query: spec.query } : {}),
+      ...(takesIdempotencyKey ? { headers: idempotencyHeaders } : {}),
       ...(spec.body ? { body: { content: { 'application/json': { schema: spec.body } }, required: true } } : {}),
     },
     responses,
@@ -129,12 +164,33 @@ export function addRoute<
       const auth = res.locals.auth as AuthContext;
       if (access === 'admin' && !auth.isAdmin)
         throw forbidden(`Only admins may call ${spec.method.toUpperCase()} ${spec.path}`);
-      const result = inTransaction
-        ? await db.$transaction((tx) => spec.handler({ ...input, db: tx, auth, req, res }), TRANSACTION_OPTIONS)
-        : await spec.handler({ ...input, db, auth, req, res });
+      if (spec.idempotency) refuseIdempotencyKey(req, spec.idempotency.refused);
+      const key = takesIdempotencyKey ? idempotencyKeyOf(req) : undefined;
+      const idempotent = key === undefined ? undefined : idempotentRequest(req, auth.companyId, key);
+      const run = async (client: DbClient): Promise<{ replayed: StoredAnswer } | { result: unknown }> => {
+        if (idempotent) {
+          const stored = await storedAnswer(client, idempotent);
+          if (stored) return { replayed: stored };
+        }
+        const result = await spec.handler({ ...input, db: client, auth, req, res });
+        if (idempotent) await storeAnswer(client, idempotent, { status, body: result });
+        return { result };
+      };
+      let outcome;
+      try {
+        outcome = inTransaction ? await db.$transaction(run, TRANSACTION_OPTIONS) : await run(db);
+      } catch (error) {
+        if (!(error instanceof IdempotencyRace)) throw error;
+        // A concurrent request with the same key won: this one's work was rolled back; answer as
+        // a retry would be answered.
+        const stored = await storedAnswer(db, idempotent as IdempotentRequest);
+        if (!stored) throw error;
+        outcome = { replayed: stored };
+      }
       if (inTransaction) deps.onCommit?.();
-      if (status === 204) res.status(204).end();
-      else res.status(status).json(result);
+      if ('replayed' in outcome) replay(res, outcome.replayed);
+      else if (status === 204) res.status(204).end();
+      else res.status(status).json(outcome.result);
     },
   );
 }

@@ -10,13 +10,17 @@ import { AesGcmPayloadCodec, type PayloadKeyRing } from '../security/payload-cod
 import { createOutboxRelay, type OutboxRelay } from '../scheduling/outbox-relay';
 import { createTemporalScheduler } from '../scheduling/temporal-scheduler';
 import { createApp } from './app';
+import { deleteExpiredIdempotencyKeys } from './idempotency';
 import type { ApiMetrics } from './metrics';
 import { webhooksFromConfig } from './webhooks/from-config';
+
+/** How often expired Idempotency-Keys are deleted (lookups ignore them anyway). */
+const KEY_SWEEP_INTERVAL_MS = 60 * 60 * 1000;
 
 export interface ServiceApi {
   app: ReturnType<typeof createApp>;
   relay: OutboxRelay;
-  /** Starts the relay; call once the HTTP server listens. */
+  /** Starts the relay and the key sweep; call once the HTTP server listens. */
   start(): void;
   /** Stops them (after the HTTP server stopped taking requests). */
   stop(): Promise<void>;
@@ -61,13 +65,25 @@ export function createServiceApp(input: {
       outbox: () => relay.backlog(),
     },
   });
+  let sweep: NodeJS.Timeout | undefined;
+  const sweepKeys = () =>
+    void deleteExpiredIdempotencyKeys(db).then(
+      (deleted) => deleted > 0 && logger.info('expired idempotency keys deleted', { deleted }),
+      (error: unknown) =>
+        logger.warn('deleting expired idempotency keys failed', {
+          error: error instanceof Error ? error.message : String(error),
+        }),
+    );
   return {
     app,
     relay,
     start() {
       relay.start();
+      sweep = setInterval(sweepKeys, KEY_SWEEP_INTERVAL_MS);
+      sweep.unref();
     },
     async stop() {
+      clearInterval(sweep);
       await relay.stop();
     },
   };

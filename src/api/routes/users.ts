@@ -31,6 +31,7 @@ export function userRoutes({ routes }: RouteDeps): void {
     summary: 'Create a user with an API key (admins only; the key is shown once)',
     body: z.strictObject({ name: z.string().trim().min(1).max(200), email, isAdmin: z.boolean().default(false) }),
     response: userSchema.extend({ apiKey: z.string() }),
+    idempotency: { refused: 'the answer carries the new API key, which is never stored' },
     handler: async ({ db, auth, body }) => {
       if (!auth.isAdmin) throw forbidden('Only admins can create users');
       const key = generateApiKey();
