@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { readdirSync } from 'node:fs';
 import { createCompanyWithAdmin } from '../../src/companies/bootstrap';
+import { migrateDeploy, pendingMigrations } from '../../src/db/migrate';
 import { hashApiKey } from '../../src/security/api-keys';
 import { Client } from 'pg';
 import { createEmptyDatabase, createTestDatabase, type TestDatabase } from '../support/database';
@@ -23,6 +25,35 @@ test(`migrations are applied: every model's table answers (engine: ${process.env
   expect(counts).toEqual([0, 0, 0, 0]);
   const version = await db.$queryRaw<Array<{ server_version: string }>>`SHOW server_version`;
   expect(version[0]?.server_version).toMatch(/^\d+/);
+});
+
+test('start-up skips prisma migrate deploy when every migration folder is recorded as applied, and not otherwise', async () => {
+  const folders = readdirSync(path.resolve(__dirname, '..', '..', 'prisma', 'migrations'), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
+  expect(await pendingMigrations(testDb.url)).toEqual([]);
+  const started = Date.now();
+  expect(await migrateDeploy(testDb.url)).toBe('up-to-date');
+  expect(Date.now() - started).toBeLessThan(2000);
+
+  const newest = folders[folders.length - 1]!;
+  const client = new Client({ connectionString: testDb.url });
+  await client.connect();
+  try {
+    await client.query(`UPDATE _prisma_migrations SET rolled_back_at = now() WHERE migration_name = $1`, [newest]);
+    expect(await pendingMigrations(testDb.url)).toEqual([newest]);
+    await client.query(`UPDATE _prisma_migrations SET rolled_back_at = NULL WHERE migration_name = $1`, [newest]);
+  } finally {
+    await client.end();
+  }
+
+  const empty = await createEmptyDatabase();
+  try {
+    expect((await pendingMigrations(empty.url)).sort()).toEqual(folders);
+  } finally {
+    await empty.close();
+  }
 });
 
 test('the migrations build exactly the schema in prisma/schema.prisma (no drift between the two)', async () => {
