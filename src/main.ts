@@ -18,6 +18,22 @@ import { onShutdown } from './runtime/shutdown';
 
 async function main(config: Config): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL, { format: config.LOG_FORMAT, service: 'service' });
+  // Registered before anything starts, so a signal during start-up stops what is already running
+  // (the HTTP server first, the embedded servers last) instead of being swallowed.
+  const running: {
+    server?: { close(): Promise<void> };
+    api?: { stop(): Promise<void> };
+    worker?: { stop(): Promise<void> };
+    temporal?: { close(): Promise<void> };
+    services?: { stop(): Promise<void> };
+  } = {};
+  onShutdown(logger, async () => {
+    await running.server?.close();
+    await running.api?.stop();
+    await running.worker?.stop();
+    await running.temporal?.close();
+    await running.services?.stop();
+  });
   // Once per process, before any worker or native connection exists.
   const runtime = installTemporalRuntime(config, logger);
   // Embedded defaults encrypt payloads too: keys and the codec token are generated into DATA_DIR.
@@ -33,16 +49,24 @@ async function main(config: Config): Promise<void> {
   });
   // The embedded UI calls the codec with the token in the path: it cannot send headers.
   const uiCodecEndpoint = codec && `${publicBaseUrl(config)}/codec/${codec.token}`;
-  const services = await startServices(config, logger, { uiCodecEndpoint });
+  const services = (running.services = await startServices(config, logger, { uiCodecEndpoint }));
   const { db } = services.database;
 
   const mailboxSecretKey = mailboxKey(config) ?? embeddedMailboxKey(config.DATA_DIR);
-  const temporal = await connectTemporalClient(
+  const temporal = (running.temporal = await connectTemporalClient(
     services.temporalAddress,
     config.TEMPORAL_NAMESPACE,
     payloadDataConverter(payloadKeys),
-  );
-  const worker = await runReminderWorker({
+  ));
+  // The API first: it needs neither the worker nor its workflow bundle (changes wait in the
+  // outbox until a worker runs them), so it answers while the worker is still being built.
+  const metrics = createApiMetrics();
+  const api = (running.api = createServiceApp({ config, db, logger, temporal, mailboxSecretKey, metrics, codec }));
+  running.server = await listen(api.app, config.API_HOST, config.API_PORT);
+  api.start();
+  logger.info('API listening', { host: config.API_HOST, port: config.API_PORT, startupMs: startupMs() });
+
+  running.worker = await runReminderWorker({
     config,
     db,
     temporalAddress: services.temporalAddress,
@@ -50,11 +74,7 @@ async function main(config: Config): Promise<void> {
     payloadKeys,
     logger,
   });
-
-  const metrics = createApiMetrics();
-  const api = createServiceApp({ config, db, logger, temporal, mailboxSecretKey, metrics, codec });
-  const server = await listen(api.app, config.API_HOST, config.API_PORT);
-  api.start();
+  logger.info('worker running', { startupMs: startupMs() });
 
   if ((await db.company.count()) === 0) {
     const created = await createCompanyWithAdmin(db, {
@@ -71,14 +91,11 @@ async function main(config: Config): Promise<void> {
     `Metrics:     ${apiUrl}/metrics (API)${runtime.metricsUrl ? `, ${runtime.metricsUrl} (worker)` : ''}\n` +
       `API:         ${apiUrl}\nTemporal UI: ${services.temporalUiUrl ?? '(external cluster)'}\n`,
   );
+}
 
-  onShutdown(logger, async () => {
-    await server.close();
-    await api.stop();
-    await worker.stop();
-    await temporal.close();
-    await services.stop();
-  });
+/** Milliseconds since this process started (tsx's own start not included). */
+function startupMs(): number {
+  return Math.round(process.uptime() * 1000);
 }
 
 runMain(main);

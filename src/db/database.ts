@@ -4,11 +4,13 @@
 import path from 'node:path';
 import { createDb, type Db } from './client';
 import { startEmbeddedPostgres } from './embedded-postgres';
-import { migrateDeploy } from './migrate';
+import { migrateDeploy, type MigrateResult } from './migrate';
 
 export interface Database {
   db: Db;
   embedded: boolean;
+  /** What start-up did about migrations: applied some, found none pending, or was told to skip. */
+  migrations: MigrateResult | 'skipped';
   close(): Promise<void>;
 }
 
@@ -25,8 +27,9 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     ? undefined
     : await startEmbeddedPostgres({ dataDir: path.join(options.dataDir, 'postgres') });
   const url = options.databaseUrl ?? embedded!.url;
+  let migrations: Database['migrations'] = 'skipped';
   try {
-    if (options.migrate !== false) await migrateDeploy(url);
+    if (options.migrate !== false) migrations = await migrateDeploy(url);
   } catch (error) {
     await embedded?.stop();
     throw error;
@@ -35,6 +38,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   return {
     db,
     embedded: Boolean(embedded),
+    migrations,
     async close() {
       await db.$disconnect();
       await embedded?.stop();

@@ -20,13 +20,43 @@ export async function startServices(
   logger: Logger,
   options: { uiCodecEndpoint?: string } = {},
 ): Promise<Services> {
-  let devServer: DevServer | undefined;
-  if (!config.TEMPORAL_ADDRESS) {
+  // The two are independent: starting them side by side saves the shorter one's time at every start.
+  const [devServer, database] = await Promise.allSettled([
+    config.TEMPORAL_ADDRESS ? Promise.resolve(undefined) : startEmbeddedTemporal(config, logger, options),
+    timed(() => openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: path.resolve(config.DATA_DIR) })).then(
+      ({ value, ms }) => {
+        logger.info('database ready', { embedded: value.embedded, migrations: value.migrations, ms });
+        return value;
+      },
+    ),
+  ]);
+  if (devServer.status === 'rejected' || database.status === 'rejected') {
+    if (database.status === 'fulfilled') await database.value.close();
+    if (devServer.status === 'fulfilled') await devServer.value?.stop();
+    throw devServer.status === 'rejected' ? devServer.reason : (database as PromiseRejectedResult).reason;
+  }
+  return {
+    database: database.value,
+    temporalAddress: config.TEMPORAL_ADDRESS ?? devServer.value!.address,
+    temporalUiUrl: devServer.value?.uiUrl,
+    async stop() {
+      await database.value.close();
+      await devServer.value?.stop();
+    },
+  };
+}
+
+async function startEmbeddedTemporal(
+  config: Config,
+  logger: Logger,
+  options: { uiCodecEndpoint?: string },
+): Promise<DevServer> {
+  const { value: devServer, ms } = await timed(async () => {
     const binaries = await ensureTemporalBinaries({
       cliPath: config.TEMPORAL_CLI_PATH,
       cacheDir: config.TEMPORAL_CACHE_DIR,
     });
-    devServer = await startDevServer({
+    return startDevServer({
       cliPath: binaries.cli,
       dataDir: path.resolve(config.DATA_DIR, 'temporal'),
       port: config.TEMPORAL_DEV_PORT,
@@ -34,23 +64,14 @@ export async function startServices(
       namespace: config.TEMPORAL_NAMESPACE,
       uiCodecEndpoint: options.uiCodecEndpoint,
     });
-    logger.info('embedded Temporal dev server started', { address: devServer.address, ui: devServer.uiUrl });
-  }
-  let database: Database;
-  try {
-    database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: path.resolve(config.DATA_DIR) });
-  } catch (error) {
-    await devServer?.stop();
-    throw error;
-  }
-  logger.info('database ready', { embedded: database.embedded });
-  return {
-    database,
-    temporalAddress: config.TEMPORAL_ADDRESS ?? devServer!.address,
-    temporalUiUrl: devServer?.uiUrl,
-    async stop() {
-      await database.close();
-      await devServer?.stop();
-    },
-  };
+  });
+  logger.info('embedded Temporal dev server started', { address: devServer.address, ui: devServer.uiUrl, ms });
+  return devServer;
+}
+
+/** Runs `work` and says how long it took (start-up steps are logged with their duration). */
+export async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const started = Date.now();
+  const value = await work();
+  return { value, ms: Date.now() - started };
 }
