@@ -42,3 +42,12 @@ export async function pageOf<T, R>(
   const [items, total] = await Promise.all([rows({ take: paging.limit, skip: paging.offset }), count()]);
   return { items: items.map(toItem), total, limit: paging.limit, offset: paging.offset };
 }
+
+/** A list's `where`: the caller's company plus the filters the query gave (absent ones dropped). */
+export function companyWhere<F extends Record<string, unknown>>(
+  companyId: string,
+  filters: F,
+): { companyId: string } & Partial<F> {
+  const given = Object.entries(filters).filter(([, value]) => value !== undefined);
+  return { companyId, ...(Object.fromEntries(given) as Partial<F>) };
+}

@@ -14,8 +14,7 @@ let f: ApiFixture;
 let birthdayId: string;
 beforeAll(async () => {
   f = await createApiFixture();
-  const fields = await f.a.api.get('/v1/contact-fields?kind=person');
-  birthdayId = fields.body.items.find((x: { key: string }) => x.key === 'birthday').id;
+  birthdayId = f.a.birthdayId;
 });
 afterAll(() => f.close());
 beforeEach(() => f.db.reminderChange.deleteMany({}));

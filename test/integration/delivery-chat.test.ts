@@ -16,13 +16,13 @@ import {
   createDeliveryFixture,
   defaultBodyFor,
   deliver,
-  failureOf,
   OCCURRENCE_DATE,
   runActivity,
   runAttempt,
   SCHEDULED_FOR,
   type DeliveryFixture,
 } from '../support/delivery-fixtures';
+import { failureOf } from '../support/eventually';
 import {
   cannedTwilioMessaging,
   graphError,

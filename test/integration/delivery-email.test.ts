@@ -14,13 +14,13 @@ import {
   createDeliveryFixture,
   defaultBodyFor,
   deliver,
-  failureOf,
   OCCURRENCE_DATE,
   runActivity,
   SCHEDULED_FOR,
   type DeliveryFixture,
   type DeliveryFixtureOptions,
 } from '../support/delivery-fixtures';
+import { failureOf } from '../support/eventually';
 import { startSmtpStandIn, type SmtpStandIn } from '../support/stand-ins';
 
 const PUBLIC_BASE_URL = 'https://reminders.example.test';

@@ -14,12 +14,12 @@ import {
   createDeliveryFixture,
   defaultBodyFor,
   deliver,
-  failureOf,
   OCCURRENCE_DATE,
   runActivity,
   SCHEDULED_FOR,
   type DeliveryFixture,
 } from '../support/delivery-fixtures';
+import { failureOf } from '../support/eventually';
 import {
   cannedTwilioMessaging,
   prismTwilioMessaging,

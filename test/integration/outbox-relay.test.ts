@@ -10,6 +10,7 @@ import { recordReminderChange } from '../../src/scheduling/outbox';
 import { createOutboxRelay, isTemporalUnreachable, type OutboxRelay } from '../../src/scheduling/outbox-relay';
 import type { ReminderScheduler } from '../../src/scheduling/scheduler';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { eventually } from '../support/eventually';
 
 let testDb: TestDatabase;
 let companyId: string;
@@ -67,13 +68,9 @@ function startRelay(scheduler: ReminderScheduler, db: Db = testDb.db, options = 
   return relay;
 }
 
-async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 10_000, what = 'the condition') {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+/** Relay tests poll often: the relay is nudged or polls every 50 ms. */
+const soon = (check: () => Promise<boolean> | boolean, what = 'the condition', timeoutMs = 10_000) =>
+  eventually(check, what, { timeoutMs, intervalMs: 25 });
 
 const remaining = () => testDb.db.reminderChange.count();
 
@@ -112,7 +109,7 @@ test('each kind of change becomes its port call; a deleted rule becomes ruleDele
 
   const fake = fakeScheduler();
   startRelay(fake.scheduler);
-  await eventually(async () => (await remaining()) === 0, 10_000, 'the outbox to empty');
+  await soon(async () => (await remaining()) === 0, 'the outbox to empty');
   expect(fake.calls).toEqual(
     expect.arrayContaining([
       { op: 'contactChanged', id: 'contact-1' },
@@ -130,7 +127,7 @@ test('rows of the same subject in one batch are coalesced into one application',
   await recordReminderChange(db, { kind: 'contact', companyId, contactId: 'other' });
   const fake = fakeScheduler();
   startRelay(fake.scheduler);
-  await eventually(async () => (await remaining()) === 0);
+  await soon(async () => (await remaining()) === 0);
   expect(fake.calls.filter((c) => c.id === 'same')).toHaveLength(1);
   expect(fake.calls.filter((c) => c.id === 'other')).toHaveLength(1);
 });
@@ -142,13 +139,13 @@ test('a failing application keeps its row with attempts, lastError and a later a
   });
   await recordReminderChange(testDb.db, { kind: 'contact', companyId, contactId: 'flaky' });
   startRelay(fake.scheduler);
-  await eventually(async () => (await testDb.db.reminderChange.findFirst())?.attempts === 1, 5000, 'a first failure');
+  await soon(async () => (await testDb.db.reminderChange.findFirst())?.attempts === 1, 'a first failure', 5000);
   const failed = await testDb.db.reminderChange.findFirstOrThrow();
   expect(failed.lastError).toBe('Error: database said no');
   expect(failed.leasedBy).toBeNull();
   expect(failed.availableAt.getTime()).toBeGreaterThan(Date.now() - 200);
   // Backoff 1 s, then 2 s: applied about 3 s after the first try.
-  await eventually(async () => (await remaining()) === 0, 10_000, 'the retries to succeed');
+  await soon(async () => (await remaining()) === 0, 'the retries to succeed');
   expect(fake.calls).toEqual([{ op: 'contactChanged', id: 'flaky' }]);
 });
 
@@ -163,7 +160,7 @@ test('when Temporal is unreachable no attempt is charged, the relay says so, and
   for (let i = 0; i < 20; i++)
     await recordReminderChange(testDb.db, { kind: 'contact', companyId, contactId: `c${i}` });
   const relay = startRelay(fake.scheduler);
-  await eventually(() => relay.temporalUnreachable, 5000, 'the relay to notice the outage');
+  await soon(() => relay.temporalUnreachable, 'the relay to notice the outage', 5000);
   await new Promise((r) => setTimeout(r, 1500));
   const rows = await testDb.db.reminderChange.findMany();
   expect(rows).toHaveLength(20);
@@ -172,7 +169,7 @@ test('when Temporal is unreachable no attempt is charged, the relay says so, and
 
   down = false;
   const back = Date.now();
-  await eventually(async () => (await remaining()) === 0, 10_000, 'the backlog to drain');
+  await soon(async () => (await remaining()) === 0, 'the backlog to drain');
   expect(Date.now() - back).toBeLessThan(5000);
   expect(relay.temporalUnreachable).toBe(false);
   expect(new Set(fake.calls.map((c) => c.id)).size).toBe(20);
@@ -185,7 +182,7 @@ test('a row leased by a relay that died is applied once its lease expires', asyn
   });
   const fake = fakeScheduler();
   startRelay(fake.scheduler);
-  await eventually(async () => (await remaining()) === 0);
+  await soon(async () => (await remaining()) === 0);
   expect(fake.calls).toEqual([{ op: 'contactChanged', id: 'orphaned' }]);
 });
 
@@ -198,7 +195,7 @@ test('a subject leased by another (live) relay is left alone until that lease en
   await recordReminderChange(testDb.db, { kind: 'contact', companyId, contactId: 'free' });
   const fake = fakeScheduler();
   startRelay(fake.scheduler);
-  await eventually(() => fake.calls.length === 1);
+  await soon(() => fake.calls.length === 1);
   await new Promise((r) => setTimeout(r, 500));
   expect(fake.calls).toEqual([{ op: 'contactChanged', id: 'free' }]);
   expect(await remaining()).toBe(2);
@@ -218,7 +215,7 @@ test('two relays share the table: every row applied, no subject applied by both 
     await testDb.db.reminderChange.createMany({ data: rows });
     startRelay(fake.scheduler, testDb.db, { batchSize: 20, concurrency: 4 });
     startRelay(fake.scheduler, second, { batchSize: 20, concurrency: 4 });
-    await eventually(async () => (await remaining()) === 0, 30_000, 'the outbox to empty');
+    await soon(async () => (await remaining()) === 0, 'the outbox to empty', 30_000);
     expect(fake.maxInFlight()).toBe(1);
     expect(new Set(fake.calls.map((c) => c.id)).size).toBe(30);
     // Coalesced: far fewer applications than rows.
@@ -235,7 +232,7 @@ test('a nudge applies a new row at once, without waiting for the poll', async ()
   await recordReminderChange(testDb.db, { kind: 'contact', companyId, contactId: 'nudged' });
   const started = Date.now();
   relay.nudge();
-  await eventually(() => fake.calls.length === 1, 5000);
+  await soon(() => fake.calls.length === 1, 'the nudged application', 5000);
   expect(Date.now() - started).toBeLessThan(1000);
 });
 
@@ -243,7 +240,7 @@ test('stop() returns while an application hangs and releases the rows it held', 
   const fake = fakeScheduler(() => new Promise(() => {}));
   await recordReminderChange(testDb.db, { kind: 'contact', companyId, contactId: 'stuck' });
   const relay = startRelay(fake.scheduler);
-  await eventually(async () => (await testDb.db.reminderChange.findFirst())?.leasedBy !== null);
+  await soon(async () => (await testDb.db.reminderChange.findFirst())?.leasedBy !== null);
   const started = Date.now();
   await relay.stop();
   expect(Date.now() - started).toBeLessThan(7000);

@@ -4,11 +4,7 @@
 // one run of the reconciler repairs each, reporting what it repaired. Its Schedule is created
 // idempotently with the configured interval.
 import { randomUUID } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { createReminderActivities } from '../../src/activities';
 import { createCompanyWithAdmin } from '../../src/companies/bootstrap';
-import { sharedChannels } from '../../src/delivery/ports';
 import { silentLogger } from '../../src/runtime/logger';
 import { ensureReconcilerSchedule } from '../../src/scheduling/reconciler-schedule';
 import { createTemporalScheduler } from '../../src/scheduling/temporal-scheduler';
@@ -16,77 +12,40 @@ import type { ReconcileAllWorkflow, ReconcileCounts } from '../../src/shared/fan
 import { RECONCILE_ALL_WORKFLOW_TYPE, RECONCILER_SCHEDULE_ID, reminderWorkflowId } from '../../src/shared/ids';
 import { reminderStateQuery, type ReminderWorkflow } from '../../src/shared/reminder-contract';
 import { CompanyIdAttr, ContactIdAttr, NextSendAtAttr, RuleIdAttr } from '../../src/shared/search-attributes';
-import { createTestDatabase, type TestDatabase } from '../support/database';
-import { recordingPorts } from '../support/fake-ports';
-import { bundleWorkflows, createDevServerEnv } from '../support/temporal';
+import { seedClients } from '../support/contacts';
+import { startDevServerWorker, type DevServerWorker } from '../support/dev-server-worker';
+import { eventually } from '../support/eventually';
 
 jest.setTimeout(240_000);
 
 const CONTACTS = 12;
-const TASK_QUEUE = `reconciler-${randomUUID()}`;
 
-let env: TestWorkflowEnvironment;
-let testDb: TestDatabase;
-let worker: Worker;
-let running: Promise<void>;
+let temporal: DevServerWorker;
 
 beforeAll(async () => {
-  const [e, bundle, t] = await Promise.all([createDevServerEnv(), bundleWorkflows(), createTestDatabase()]);
-  env = e;
-  testDb = t;
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue: TASK_QUEUE,
-    workflowBundle: bundle,
-    activities: createReminderActivities({
-      db: testDb.db,
-      channels: sharedChannels(recordingPorts().ports),
-      temporal: { client: env.client, taskQueue: TASK_QUEUE },
-    }),
-  });
-  running = worker.run();
+  temporal = await startDevServerWorker('reconciler');
 }, 120_000);
 
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-  await testDb?.close();
+  await temporal?.stop();
 });
 
-async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
-
-const runningCount = async (query: string) =>
-  (await env.client.workflow.count(`${query} AND ExecutionStatus = "Running"`)).count;
+const runningCount = (query: string) => temporal.countRunning(query);
 
 /** NextSendAt of a running reminder, as visibility shows it. */
 async function nextSendAtOf(ruleId: string, contactId: string): Promise<string | undefined> {
-  const { typedSearchAttributes, status } = await env.client.workflow
+  const { typedSearchAttributes, status } = await temporal.env.client.workflow
     .getHandle(reminderWorkflowId(ruleId, contactId))
     .describe();
   return status.name === 'RUNNING' ? typedSearchAttributes.get(NextSendAtAttr)?.toISOString() : undefined;
 }
 
 test('one reconciler run repairs a terminated reminder, an orphan, a date changed behind the API and a contact deleted behind it', async () => {
-  const { db } = testDb;
+  const { env, taskQueue: TASK_QUEUE } = temporal;
+  const { db } = temporal.testDb;
   const { company } = await createCompanyWithAdmin(db, { name: 'Drift Co', timeZone: 'UTC' });
   const birthday = await db.contactField.findFirstOrThrow({ where: { companyId: company.id, key: 'birthday' } });
-  await db.contact.createMany({
-    data: Array.from({ length: CONTACTS }, (_, i) => ({
-      companyId: company.id,
-      kind: 'person' as const,
-      name: `Client ${i}`,
-      smsConsent: true,
-      phone: `+1555${String(i).padStart(7, '0')}`,
-      fields: { birthday: `--0${(i % 9) + 1}-1${i % 10}` },
-    })),
-  });
+  await seedClients(db, company.id, CONTACTS, (i) => `--0${(i % 9) + 1}-1${i % 10}`);
   const rule = await db.notificationRule.create({
     data: {
       companyId: company.id,

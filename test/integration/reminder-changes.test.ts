@@ -11,7 +11,7 @@ import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Db } from '../../src/db/client';
 import { reminderChangedSignal } from '../../src/shared/reminder-contract';
 import { NextSendAtAttr } from '../../src/shared/search-attributes';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import type { TestDatabase } from '../support/database';
 import {
   createReminderFixture,
   createReminderWorker,
@@ -24,7 +24,7 @@ import {
   skipToOccurrence,
   sleepingState,
   startReminder,
-  terminateStartedReminders,
+  useTimeSkippingSuite,
   timedPorts,
   uniqueTaskQueue,
   type ReminderFixture,
@@ -32,7 +32,6 @@ import {
   type ReminderHandle,
   type TimedSentMessage,
 } from '../support/reminder-fixtures';
-import { bundleWorkflows, createTimeSkippingEnv } from '../support/temporal';
 import { reminderWorkflow } from '../../src/workflows';
 
 let env: TestWorkflowEnvironment;
@@ -40,14 +39,9 @@ let bundle: WorkflowBundleWithSourceMap;
 let testDb: TestDatabase;
 let db: Db;
 
-beforeAll(async () => {
-  [env, bundle, testDb] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows(), createTestDatabase()]);
+useTimeSkippingSuite((suite) => {
+  ({ env, bundle, testDb } = suite);
   db = testDb.db;
-});
-afterEach(terminateStartedReminders);
-afterAll(async () => {
-  await env?.teardown();
-  await testDb?.close();
 });
 
 /** Creates the fixture, starts its reminder on a fresh worker and runs `body` while it polls. */

@@ -22,7 +22,7 @@ import type { Db } from '../../src/db/client';
 import { DeliveryError, sharedChannels } from '../../src/delivery/ports';
 import type { DeliverOccurrenceInput, ReminderPlan } from '../../src/shared/reminder-contract';
 import { reminderChangedSignal } from '../../src/shared/reminder-contract';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import type { TestDatabase } from '../support/database';
 import {
   createReminderFixture,
   createReminderWorker,
@@ -36,27 +36,21 @@ import {
   skipTo,
   skipToOccurrence,
   startReminder,
-  terminateStartedReminders,
+  useTimeSkippingSuite,
   timedPorts,
   uniqueTaskQueue,
   waitFor,
   type ReminderFixture,
 } from '../support/reminder-fixtures';
-import { bundleWorkflows, createTimeSkippingEnv } from '../support/temporal';
 
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundleWithSourceMap;
 let testDb: TestDatabase;
 let db: Db;
 
-beforeAll(async () => {
-  [env, bundle, testDb] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows(), createTestDatabase()]);
+useTimeSkippingSuite((suite) => {
+  ({ env, bundle, testDb } = suite);
   db = testDb.db;
-});
-afterEach(terminateStartedReminders);
-afterAll(async () => {
-  await env?.teardown();
-  await testDb?.close();
 });
 
 const ledgerOf = (fx: ReminderFixture) => ledgerRows(db, fx);
@@ -348,11 +342,8 @@ describe('calendar edge cases, end to end', () => {
 });
 
 describe('outages, failures and restarts', () => {
-  /**
-   * Starts the reminder with worker A, stops A, lets the clock pass the send instant by
-   * `lateByMs` with no worker (the timer fires, its task waits), then runs worker B.
-   */
-  async function fireLateAfterOutage(fx: ReminderFixture, sendAt: string, lateByMs: number) {
+  /** Starts the reminder with a worker that stops once it sleeps (planned for `sendAt`); no worker runs after. */
+  async function sleepThenStopWorker(fx: ReminderFixture, sendAt: string) {
     const { ports, sent } = timedPorts(env);
     const taskQueue = uniqueTaskQueue();
     const workerA = await createReminderWorker(env, bundle, taskQueue, reminderActivities(db, ports), {
@@ -363,6 +354,15 @@ describe('outages, failures and restarts', () => {
       expect(await sleepingState(h)).toMatchObject({ nextSendAt: sendAt });
       return { handle: h, runId: (await h.describe()).runId };
     });
+    return { ports, sent, taskQueue, handle, runId };
+  }
+
+  /**
+   * Starts the reminder with worker A, stops A, lets the clock pass the send instant by
+   * `lateByMs` with no worker (the timer fires, its task waits), then runs worker B.
+   */
+  async function fireLateAfterOutage(fx: ReminderFixture, sendAt: string, lateByMs: number) {
+    const { ports, sent, taskQueue, handle, runId } = await sleepThenStopWorker(fx, sendAt);
     await skipThroughOutage(env, handle, Date.parse(sendAt) + lateByMs);
     expect(sent).toHaveLength(0);
     const workerB = await createReminderWorker(env, bundle, taskQueue, reminderActivities(db, ports));
@@ -431,16 +431,7 @@ describe('outages, failures and restarts', () => {
       contact: { fields: { birthday: '--05-20' } },
       rule: { sendTime: '09:00' },
     });
-    const { ports, sent } = timedPorts(env);
-    const taskQueue = uniqueTaskQueue();
-    const workerA = await createReminderWorker(env, bundle, taskQueue, reminderActivities(db, ports), {
-      maxCachedWorkflows: 0,
-    });
-    const { handle, runId } = await workerA.runUntil(async () => {
-      const h = await startReminder(env, fx, taskQueue);
-      expect(await sleepingState(h)).toMatchObject({ nextSendAt: '2046-05-20T09:00:00.000Z' });
-      return { handle: h, runId: (await h.describe()).runId };
-    });
+    const { ports, sent, taskQueue, handle, runId } = await sleepThenStopWorker(fx, '2046-05-20T09:00:00.000Z');
     await skipThroughOutage(env, handle, '2046-05-20T10:00:00.000Z');
     // An edit that does not touch the schedule (the API signals every contact edit).
     await db.contact.update({ where: { id: fx.contactId }, data: { name: 'Ada King' } });

@@ -10,20 +10,16 @@ import { reminderWorkflowId } from '../../src/shared/ids';
 import type { ReminderState } from '../../src/shared/reminder-contract';
 import { reminderStateQuery } from '../../src/shared/reminder-contract';
 import { reminderWorkflow } from '../../src/workflows';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import type { TestDatabase } from '../support/database';
+import { useTimeSkippingSuite } from '../support/reminder-fixtures';
 import { recordingPorts } from '../support/fake-ports';
-import { bundleWorkflows, createTimeSkippingEnv } from '../support/temporal';
 
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundleWithSourceMap;
 let testDb: TestDatabase;
 
-beforeAll(async () => {
-  [env, bundle, testDb] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows(), createTestDatabase()]);
-});
-afterAll(async () => {
-  await env?.teardown();
-  await testDb?.close();
+useTimeSkippingSuite((suite) => {
+  ({ env, bundle, testDb } = suite);
 });
 
 async function birthdayRule(options: { timeZone: string; daysInAdvance: number; sendTime: string; birthday: string }) {

@@ -37,6 +37,13 @@ export async function createApiFixture() {
         .send(body ?? {}),
     delete: (path: string) => request(app).delete(path).set('Authorization', `Bearer ${key}`),
   });
+  /** The id of a company's people Birthday field (a system field every company has). */
+  const birthdayOf = async (companyId: string) =>
+    (
+      await testDb.db.contactField.findFirstOrThrow({
+        where: { companyId, kind: 'person', key: 'birthday' },
+      })
+    ).id;
   /** The reminder changes recorded in the outbox so far, oldest first. */
   const changes = async () =>
     (await testDb.db.reminderChange.findMany({ orderBy: { id: 'asc' } })).map((c) => ({
@@ -48,8 +55,8 @@ export async function createApiFixture() {
     db: testDb.db,
     app,
     changes,
-    a: { ...a, api: as(a.apiKey) },
-    b: { ...b, api: as(b.apiKey) },
+    a: { ...a, api: as(a.apiKey), birthdayId: await birthdayOf(a.company.id) },
+    b: { ...b, api: as(b.apiKey), birthdayId: await birthdayOf(b.company.id) },
     as,
     close: () => testDb.close(),
   };

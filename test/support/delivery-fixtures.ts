@@ -250,13 +250,3 @@ export async function contactFeed(db: Db, contactId: string) {
     notificationId: e.notificationId,
   }));
 }
-
-/** What a failed activity attempt threw, for asserting ApplicationFailure details. */
-export async function failureOf(p: Promise<unknown>): Promise<Error & { type?: string; nonRetryable?: boolean }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error & { type?: string; nonRetryable?: boolean };
-  }
-  throw new Error('expected the activity to fail');
-}

@@ -15,7 +15,9 @@ import { reminderWorkflowId } from '../../src/shared/ids';
 import type { ReminderKey, ReminderState } from '../../src/shared/reminder-contract';
 import { reminderStateQuery } from '../../src/shared/reminder-contract';
 import { reminderWorkflow } from '../../src/workflows';
+import { createTestDatabase, type TestDatabase } from './database';
 import { recordingPorts, type SentMessage } from './fake-ports';
+import { bundleWorkflows, createTimeSkippingEnv } from './temporal';
 
 export type ReminderHandle = WorkflowHandleWithFirstExecutionRunId<typeof reminderWorkflow>;
 
@@ -185,6 +187,30 @@ export async function startReminder(
 export async function terminateStartedReminders(): Promise<void> {
   const handles = started.splice(0);
   await Promise.all(handles.map((h) => h.terminate('test finished').catch(() => undefined)));
+}
+
+export interface TimeSkippingSuite {
+  env: TestWorkflowEnvironment;
+  bundle: WorkflowBundleWithSourceMap;
+  testDb: TestDatabase;
+}
+
+/**
+ * The hooks of a workflow test file: one time-skipping server, workflow bundle and database for the
+ * whole file, handed to `ready` once they run; reminders a test started are terminated after it.
+ */
+export function useTimeSkippingSuite(ready: (suite: TimeSkippingSuite) => void): void {
+  let suite: TimeSkippingSuite | undefined;
+  beforeAll(async () => {
+    const [env, bundle, testDb] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows(), createTestDatabase()]);
+    suite = { env, bundle, testDb };
+    ready(suite);
+  });
+  afterEach(terminateStartedReminders);
+  afterAll(async () => {
+    await suite?.env.teardown();
+    await suite?.testDb.close();
+  });
 }
 
 /**

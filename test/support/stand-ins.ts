@@ -49,6 +49,17 @@ export function canConnect(port: number): Promise<boolean> {
   });
 }
 
+/** A request's body parsed as JSON; `undefined` when it is not JSON. */
+export async function readJsonBody(req: http.IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Twilio (Prism)
 
@@ -332,15 +343,7 @@ export async function startGraphStandIn(
   let sent = 0;
 
   const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      let body: unknown;
-      try {
-        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      } catch {
-        body = undefined;
-      }
+    void readJsonBody(req).then((body) => {
       requests.push({ method: req.method, url: req.url, authorization: req.headers.authorization, body });
       const message = body as { recipient?: { id?: unknown }; message?: { text?: unknown } } | undefined;
       const recipientId = message?.recipient?.id;

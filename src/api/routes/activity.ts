@@ -5,7 +5,7 @@ import type { Notification } from '../../generated/prisma/client';
 import { LEDGER_STATUSES, type LedgerStatus as LedgerStatusName } from '../../ledger/ledger';
 import { notFound } from '../errors';
 import { addRoute } from '../routing';
-import { idParams, page, pagingQuery, uuid, pageOf } from '../schemas';
+import { companyWhere, idParams, page, pagingQuery, uuid, pageOf } from '../schemas';
 import type { RouteDeps } from './deps';
 
 const activitySchema = z.object({
@@ -95,12 +95,11 @@ export function activityRoutes({ routes }: RouteDeps): void {
     }),
     response: page(notificationSchema),
     handler: async ({ db, auth, query }) => {
-      const where = {
-        companyId: auth.companyId,
-        ...(query.ruleId ? { ruleId: query.ruleId } : {}),
-        ...(query.contactId ? { contactId: query.contactId } : {}),
-        ...(query.status ? { status: query.status } : {}),
-      };
+      const where = companyWhere(auth.companyId, {
+        ruleId: query.ruleId,
+        contactId: query.contactId,
+        status: query.status,
+      });
       return pageOf(
         query,
         (window) => db.notification.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], ...window }),

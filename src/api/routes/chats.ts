@@ -6,6 +6,7 @@ import { isWindowOpen, windowOpenUntil, type ChatWindows } from '../../chats/win
 import { notFound } from '../errors';
 import { addRoute } from '../routing';
 import { idParams, isoInstant, page, pagingQuery, uuid, pageOf } from '../schemas';
+import { companyContact } from './company-rows';
 import type { RouteDeps } from './deps';
 
 const chatChannel = z.enum(['whatsapp', 'instagram']);
@@ -35,11 +36,6 @@ const messageSchema = z.object({
 const chatAddress = z.string().trim().min(1).max(100);
 
 export function chatRoutes({ routes }: RouteDeps): void {
-  const contactOf = async (db: DbClient, companyId: string, contactId: string) => {
-    const contact = await db.contact.findFirst({ where: { id: contactId, companyId } });
-    if (!contact) throw notFound('Contact');
-    return contact;
-  };
   const windowsOf = (db: DbClient, companyId: string): Promise<ChatWindows> =>
     db.company.findUniqueOrThrow({
       where: { id: companyId },
@@ -70,7 +66,7 @@ export function chatRoutes({ routes }: RouteDeps): void {
     },
   });
 
-  // errors 404: contactOf(db, ) answers 404 for a body contactId of no contact in this company; the
+  // errors 404: companyContact() answers 404 for a body contactId of no contact in this company; the
   // document must say so (found by scripts/fuzz-api.sh: status_code_conformance).
   addRoute(routes, {
     method: 'post',
@@ -88,7 +84,7 @@ export function chatRoutes({ routes }: RouteDeps): void {
     }),
     response: chatSchema,
     handler: async ({ db, auth, body }) => {
-      await contactOf(db, auth.companyId, body.contactId);
+      await companyContact(db, auth.companyId, body.contactId);
       const chat = await db.chat.create({
         data: {
           ...body,

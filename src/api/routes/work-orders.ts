@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { DbClient } from '../../db/client';
 import { notFound } from '../errors';
 import { addRoute } from '../routing';
-import { idParams, page, pagingQuery, uuid, pageOf } from '../schemas';
+import { companyWhere, idParams, page, pagingQuery, uuid, pageOf } from '../schemas';
+import { companyContact } from './company-rows';
 import type { RouteDeps } from './deps';
 
 const workOrderSchema = z.object({
@@ -15,11 +16,6 @@ const workOrderSchema = z.object({
 });
 
 export function workOrderRoutes({ routes }: RouteDeps): void {
-  const contactOf = async (db: DbClient, companyId: string, contactId: string) => {
-    const contact = await db.contact.findFirst({ where: { id: contactId, companyId } });
-    if (!contact) throw notFound('Contact');
-    return contact;
-  };
   const workOrderOf = async (db: DbClient, companyId: string, id: string) => {
     const order = await db.workOrder.findFirst({ where: { id, companyId } });
     if (!order) throw notFound('Work order');
@@ -34,11 +30,7 @@ export function workOrderRoutes({ routes }: RouteDeps): void {
     query: pagingQuery.extend({ contactId: uuid.optional(), status: z.enum(['open', 'closed']).optional() }),
     response: page(workOrderSchema),
     handler: async ({ db, auth, query }) => {
-      const where = {
-        companyId: auth.companyId,
-        ...(query.contactId ? { contactId: query.contactId } : {}),
-        ...(query.status ? { status: query.status } : {}),
-      };
+      const where = companyWhere(auth.companyId, { contactId: query.contactId, status: query.status });
       return pageOf(
         query,
         (window) => db.workOrder.findMany({ where, orderBy: { createdAt: 'desc' }, ...window }),
@@ -63,7 +55,7 @@ export function workOrderRoutes({ routes }: RouteDeps): void {
     }),
     response: workOrderSchema,
     handler: async ({ db, auth, body }) => {
-      await contactOf(db, auth.companyId, body.contactId);
+      await companyContact(db, auth.companyId, body.contactId);
       return toWorkOrder(await db.workOrder.create({ data: { ...body, companyId: auth.companyId } }));
     },
   });

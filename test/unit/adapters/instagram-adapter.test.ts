@@ -6,6 +6,8 @@ import net, { type AddressInfo } from 'node:net';
 import util from 'node:util';
 import { createInstagramMessaging } from '../../../src/delivery/instagram-adapter';
 import { classifyDeliveryFailure, DeliveryError } from '../../../src/delivery/ports';
+import { failureOf } from '../../support/eventually';
+import { freePort, readJsonBody } from '../../support/stand-ins';
 
 const IG_USER_ID = '17841400000000001';
 const TOKEN = 'EAAGtestPageAccessToken0123456789';
@@ -55,24 +57,6 @@ const ANSWERS: Record<string, { status: number; body: unknown }> = {
   'igsid-html-502': { status: 502, body: '<html><body>Bad Gateway</body></html>' },
 };
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
-}
-
-async function failureOf(p: Promise<unknown>): Promise<DeliveryError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(DeliveryError);
-    return err as DeliveryError;
-  }
-  throw new Error('expected the send to fail');
-}
-
 describe('instagram adapter', () => {
   let server: http.Server;
   let graphBaseUrl: string;
@@ -80,15 +64,7 @@ describe('instagram adapter', () => {
 
   beforeAll(async () => {
     server = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        let body: unknown;
-        try {
-          body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-        } catch {
-          body = undefined;
-        }
+      void readJsonBody(req).then((body) => {
         seen.push({
           method: req.method,
           url: req.url,
@@ -159,19 +135,19 @@ describe('instagram adapter', () => {
     ['igsid-flaky', 'transient', 400, '2'],
     ['igsid-bad-token', 'permanent', 401, '190'],
   ] as const)('%s → %s', async (recipientId, kind, status, code) => {
-    const err = await failureOf(adapter().sendInstagram({ recipientId, text: 'x' }));
+    const err = await failureOf(adapter().sendInstagram({ recipientId, text: 'x' }), DeliveryError);
     expect(err).toMatchObject({ provider: 'instagram', kind, status, code });
     expect(err.message).toContain('fbtrace_id AbCdEfGh123');
   });
 
   it('a non-JSON 502 is transient', async () => {
-    const err = await failureOf(adapter().sendInstagram({ recipientId: 'igsid-html-502', text: 'x' }));
+    const err = await failureOf(adapter().sendInstagram({ recipientId: 'igsid-html-502', text: 'x' }), DeliveryError);
     expect(err).toMatchObject({ provider: 'instagram', kind: 'transient', status: 502 });
     expect(err.code).toBeUndefined();
   });
 
   it('never puts the access token in an error, even when Graph echoes it', async () => {
-    const err = await failureOf(adapter().sendInstagram({ recipientId: 'igsid-bad-token', text: 'x' }));
+    const err = await failureOf(adapter().sendInstagram({ recipientId: 'igsid-bad-token', text: 'x' }), DeliveryError);
     expect(err.message).toContain('[redacted]');
     for (const rendered of [String(err), JSON.stringify(err), util.inspect(err)]) expect(rendered).not.toContain(TOKEN);
   });
@@ -182,7 +158,7 @@ describe('instagram adapter', () => {
       pageAccessToken: TOKEN,
       graphBaseUrl: `http://127.0.0.1:${await freePort()}/v21.0`,
     });
-    const err = await failureOf(ig.sendInstagram({ recipientId: 'igsid-ok', text: 'x' }));
+    const err = await failureOf(ig.sendInstagram({ recipientId: 'igsid-ok', text: 'x' }), DeliveryError);
     expect(err).toMatchObject({ provider: 'instagram', kind: 'transient', code: 'ECONNREFUSED' });
     expect(err.message).not.toContain(TOKEN);
   });
@@ -199,7 +175,7 @@ describe('instagram adapter', () => {
         graphBaseUrl: `http://127.0.0.1:${port}/v21.0`,
         timeoutMs: 200,
       });
-      const err = await failureOf(ig.sendInstagram({ recipientId: 'igsid-ok', text: 'x' }));
+      const err = await failureOf(ig.sendInstagram({ recipientId: 'igsid-ok', text: 'x' }), DeliveryError);
       expect(err).toMatchObject({ provider: 'instagram', kind: 'transient' });
       expect(err.message).toContain('timeout');
     } finally {

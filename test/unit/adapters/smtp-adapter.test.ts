@@ -3,13 +3,14 @@
 // the mailbox's credentials. What arrives is parsed with mailparser.
 
 import { type AddressInfo } from 'node:net';
-import net from 'node:net';
 import util from 'node:util';
 import nodemailer from 'nodemailer';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { createSmtpEmailSender, type SmtpEmailSender } from '../../../src/delivery/smtp-adapter';
 import { classifyDeliveryFailure, DeliveryError, type SmtpMailbox } from '../../../src/delivery/ports';
+import { failureOf } from '../../support/eventually';
+import { freePort } from '../../support/stand-ins';
 
 interface Received {
   mailFrom: string | undefined;
@@ -69,24 +70,6 @@ async function startServer(extra: Partial<SMTPServerOptions>): Promise<TestServe
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.server.address() as AddressInfo;
   return { port, received, logins, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
-}
-
-async function failureOf(p: Promise<unknown>): Promise<DeliveryError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(DeliveryError);
-    return err as DeliveryError;
-  }
-  throw new Error('expected the send to fail');
 }
 
 const MAILBOX_USER = 'owner@acme.test';
@@ -230,6 +213,7 @@ describe('smtp adapter', () => {
         messageId: '<x1@acme.test>',
         smtp: wrong,
       }),
+      DeliveryError,
     );
 
     expect(err).toMatchObject({ provider: 'smtp', kind: 'permanent', code: '535' });
@@ -248,6 +232,7 @@ describe('smtp adapter', () => {
         text: 't',
         messageId: '<x2@platform.test>',
       }),
+      DeliveryError,
     );
     expect(err).toMatchObject({ provider: 'smtp', kind: 'permanent', code: '550' });
     expect(err.message).toContain('Mailbox does not exist');
@@ -262,6 +247,7 @@ describe('smtp adapter', () => {
         text: 't',
         messageId: '<x3@platform.test>',
       }),
+      DeliveryError,
     );
     expect(err).toMatchObject({ provider: 'smtp', kind: 'transient', code: '451' });
   });
@@ -276,6 +262,7 @@ describe('smtp adapter', () => {
         text: 't',
         messageId: '<x4@platform.test>',
       }),
+      DeliveryError,
     );
     expect(err).toMatchObject({ provider: 'smtp', kind: 'transient' });
     closed.close();

@@ -9,7 +9,6 @@
 // RequestClient that returns Twilio-shaped error bodies, plus direct classifier tests.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import util from 'node:util';
 import twilio from 'twilio';
@@ -17,34 +16,14 @@ import type RequestClient from 'twilio/lib/base/RequestClient';
 import Response from 'twilio/lib/http/response';
 import { createTwilioMessaging, toDeliveryError } from '../../../src/delivery/twilio-adapter';
 import { classifyDeliveryFailure, DeliveryError, redactSecrets } from '../../../src/delivery/ports';
+import { failureOf } from '../../support/eventually';
+import { canConnect, freePort } from '../../support/stand-ins';
 
 const repoRoot = path.resolve(__dirname, '../../..');
 const SPEC = '../shared/specs/twilio/twilio_api_v2010.json'; // relative to repoRoot; not copied into the project
 const ACCOUNT_SID = 'AC0123456789abcdef0123456789abcdef';
 const AUTH_TOKEN = 'test-auth-token-0123456789abcdef';
 const BASIC = Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64');
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
-}
 
 /** Twilio's HTTP layer with two test hooks: a `Prefer` header for Prism, and a record of each exchange. */
 class RecordingRequestClient extends twilio.RequestClient {
@@ -67,16 +46,6 @@ class CannedRequestClient extends twilio.RequestClient {
   override async request<TData>(): Promise<Response<TData>> {
     return new Response(this.answer.statusCode, this.answer.body as TData, {});
   }
-}
-
-async function failureOf(p: Promise<unknown>): Promise<DeliveryError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(DeliveryError);
-    return err as DeliveryError;
-  }
-  throw new Error('expected the send to fail');
 }
 
 function expectNoSecrets(err: unknown): void {
@@ -179,7 +148,7 @@ describe('twilio adapter against Prism (Twilio OpenAPI spec, --errors)', () => {
   it('Prism rejects a request that breaks the spec (AccountSid pattern) → 422 → permanent', async () => {
     // Passes the client's own "starts with AC" check but not the spec's ^AC[0-9a-fA-F]{32}$.
     const { messaging } = adapter({ accountSid: 'ACnot-a-valid-account-sid' });
-    const err = await failureOf(messaging.sendSms({ to: '+15551234567', body: 'x' }));
+    const err = await failureOf(messaging.sendSms({ to: '+15551234567', body: 'x' }), DeliveryError);
 
     expect(err).toMatchObject({ provider: 'twilio', kind: 'permanent', status: 422 });
     expectNoSecrets(err);
@@ -187,7 +156,7 @@ describe('twilio adapter against Prism (Twilio OpenAPI spec, --errors)', () => {
 
   it('passes Prefer through the client: code=400 is not in the spec, so Prism answers 404 → permanent', async () => {
     const { messaging, httpClient } = adapter({ prefer: 'code=400' });
-    const err = await failureOf(messaging.sendSms({ to: '+15551234567', body: 'x' }));
+    const err = await failureOf(messaging.sendSms({ to: '+15551234567', body: 'x' }), DeliveryError);
 
     expect(httpClient.exchanges[0]?.headers.Prefer).toBe('code=400');
     expect(err).toMatchObject({ provider: 'twilio', kind: 'permanent', status: 404 });
@@ -203,7 +172,7 @@ describe('twilio adapter against Prism (Twilio OpenAPI spec, --errors)', () => {
       baseUrl: `http://127.0.0.1:${closedPort}`,
       httpClient: new twilio.RequestClient({ keepAlive: false }),
     });
-    const err = await failureOf(messaging.sendSms({ to: '+15551234567', body: 'x' }));
+    const err = await failureOf(messaging.sendSms({ to: '+15551234567', body: 'x' }), DeliveryError);
 
     expect(err).toMatchObject({ provider: 'twilio', kind: 'transient', code: 'ECONNREFUSED' });
     expect(err.status).toBeUndefined();
@@ -246,6 +215,7 @@ describe('twilio error codes through the real client (canned Twilio error bodies
         to: '+15551234567',
         body: 'x',
       }),
+      DeliveryError,
     );
     expect(err).toMatchObject({ provider: 'twilio', kind, status, code: String(code) });
     expect(err.message).toContain(`Twilio says ${code}`);
@@ -259,13 +229,14 @@ describe('twilio error codes through the real client (canned Twilio error bodies
       code: 21211,
       detail: 'The To number is not valid',
     };
-    const err = await failureOf(adapterAnswering(400, body).sendSms({ to: '+1', body: 'x' }));
+    const err = await failureOf(adapterAnswering(400, body).sendSms({ to: '+1', body: 'x' }), DeliveryError);
     expect(err).toMatchObject({ kind: 'permanent', status: 400, code: '21211' });
   });
 
   it('a 502 with a non-JSON body is transient', async () => {
     const err = await failureOf(
       adapterAnswering(502, '<html>Bad gateway</html>').sendSms({ to: '+15551234567', body: 'x' }),
+      DeliveryError,
     );
     expect(err).toMatchObject({ kind: 'transient', status: 502 });
     expect(err.code).toBeUndefined();
