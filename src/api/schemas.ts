@@ -1,6 +1,6 @@
 // Shared request/response schemas (zod drives validation and the OpenAPI document).
 import { z } from 'zod';
-import { isValidSendTime, isValidTimeZone, parseEventValue } from '../calendar/schedule';
+import { isValidSendTime, isValidTimeZone } from '../calendar/schedule';
 
 export const errorBodySchema = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
@@ -26,10 +26,6 @@ export const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phon
 export const email = z.email('must be an email address').max(254);
 export const timeZone = z.string().refine(isValidTimeZone, 'must be an IANA time zone such as Europe/Berlin');
 export const sendTime = z.string().refine(isValidSendTime, 'must be a 24-hour time HH:mm');
-export const eventDateValue = z
-  .string()
-  .refine((v) => parseEventValue(v) !== null, 'must be a date YYYY-MM-DD or a yearly date --MM-DD');
-
 export const isoInstant = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 instant' });
 
 /** One page of a list: the rows of the window and the total, in the shape of `page(item)`. */

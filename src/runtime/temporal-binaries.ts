@@ -3,7 +3,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const PROVISION_SCRIPT = path.join(REPO_ROOT, 'scripts', 'provision-temporal.sh');
@@ -50,4 +49,3 @@ export async function ensureTemporalBinaries(overrides: BinaryOverrides = {}): P
   return { testServer: found('test-server') ?? expected.testServer, cli: found('cli') ?? expected.cli };
 }
 
-export const execFileAsync = promisify(execFile);

@@ -18,6 +18,4 @@ export const PERMANENT_FAILURES = {
   reminderGone: 'ReminderGone',
 } as const;
 
-export type PermanentFailureType = (typeof PERMANENT_FAILURES)[keyof typeof PERMANENT_FAILURES];
-
 export const NON_RETRYABLE_FAILURE_TYPES: string[] = Object.values(PERMANENT_FAILURES);
