@@ -48,4 +48,3 @@ export async function ensureTemporalBinaries(overrides: BinaryOverrides = {}): P
   const found = (label: string) => stdout.match(new RegExp(`^${label}: (.+)$`, 'm'))?.[1]?.trim();
   return { testServer: found('test-server') ?? expected.testServer, cli: found('cli') ?? expected.cli };
 }
-
