@@ -1,4 +1,4 @@
-// Jest runs TypeScript through ts-jest (CommonJS). Two projects:
+// Jest runs TypeScript through ts-jest (CommonJS). Projects:
 // - unit: pure logic and adapters with their own local stand-ins; no shared engines.
 // - integration: database, API and Temporal tests; globalSetup migrates a template database
 //   once, and each test file clones its own fresh database from it.

@@ -110,7 +110,7 @@ const schema = z.object({
   RATE_LIMIT_WHATSAPP_PER_MINUTE: perMinute.default(60),
   RATE_LIMIT_INSTAGRAM_PER_MINUTE: perMinute.default(60),
   RATE_LIMIT_EMAIL_PER_MINUTE: perMinute.default(600),
-  // Must stay well below the dispatch activity's 1-minute start-to-close timeout.
+  // Must stay well below the delivery activity's 2-minute start-to-close timeout (retry-policies.ts).
   RATE_LIMIT_MAX_WAIT_SECONDS: z.coerce.number().min(0).max(45).default(10),
   // Workflow runs a worker keeps in memory. Sleeping reminders need none (a woken one replays its
   // few dozen events), so a bounded cache keeps memory flat however many reminders sleep.
