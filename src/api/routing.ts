@@ -27,8 +27,30 @@ import { validate } from './validate';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
-/** Who may call a route: any user of the company, or its admins only. */
-export type RouteAccess = 'any' | 'admin';
+/**
+ * Who may call a route. The README's role table lists every write route with its access and a
+ * test holds the two together (it reads `x-access` from the OpenAPI document):
+ * - `any`: every user of the company;
+ * - `admin`: the company's admins only — answered 403 before the request is even validated;
+ * - a guard: any user, subject to a check on the resource the request touches (e.g. "the rule
+ *   sends from a mailbox the user may use"); admins always pass.
+ */
+export type RouteAccess = 'any' | 'admin' | AccessGuard;
+
+export interface AccessGuard {
+  /** Its name in the role table and in the operation's `x-access`. */
+  name: string;
+  /** One line for the OpenAPI summary, e.g. "users who may send from the rule's mailbox". */
+  who: string;
+  /** Throws a 403 when the (non-admin) user may not; runs in the request's transaction, after
+   * validation and before the handler. A resource that does not exist is the handler's 404. */
+  check(ctx: { db: DbClient; auth: AuthContext; params: unknown; body: unknown }): Promise<void>;
+}
+
+/** The access name of a route, as the role table and `x-access` write it. */
+export function accessName(access: RouteAccess): string {
+  return typeof access === 'string' ? access : access.name;
+}
 
 export interface RouteSpec<
   P extends ZodObject | undefined,
@@ -114,7 +136,7 @@ export function addRoute<
     ...new Set([
       400,
       401,
-      ...(access === 'admin' ? [403] : []),
+      ...(access !== 'any' ? [403] : []),
       ...(spec.params ? [404] : []),
       ...(spec.body ? [415] : []),
       ...(takesIdempotencyKey ? [422] : []),
@@ -144,7 +166,11 @@ export function addRoute<
   registry.registerPath({
     method: spec.method,
     path: spec.path.replace(/:([A-Za-z]+)/g, '{$1}'),
-    summary: access === 'admin' ? `${spec.summary} (admins only)` : spec.summary,
+    summary:
+      access === 'any'
+        ? spec.summary
+        : `${spec.summary} (${access === 'admin' ? 'admins only' : `admins, or ${access.who}`})`,
+    'x-access': accessName(access),
     tags: [spec.tag],
     security: [{ bearerAuth: [] }],
     request: {
@@ -158,12 +184,17 @@ export function addRoute<
 
   router[spec.method](
     spec.path,
+    // Admin-only routes refuse other users before validation: they learn nothing about the body.
+    (_req, res, next) => {
+      const auth = res.locals.auth as AuthContext;
+      if (access === 'admin' && !auth.isAdmin)
+        return next(forbidden(`Only admins may call ${spec.method.toUpperCase()} ${spec.path}`));
+      next();
+    },
     validate({ params: spec.params, query: spec.query, body: spec.body }),
     async (req, res) => {
       const input = res.locals.input as { params: never; query: never; body: never };
       const auth = res.locals.auth as AuthContext;
-      if (access === 'admin' && !auth.isAdmin)
-        throw forbidden(`Only admins may call ${spec.method.toUpperCase()} ${spec.path}`);
       if (spec.idempotency) refuseIdempotencyKey(req, spec.idempotency.refused);
       const key = takesIdempotencyKey ? idempotencyKeyOf(req) : undefined;
       const idempotent = key === undefined ? undefined : idempotentRequest(req, auth.companyId, key);
@@ -172,6 +203,8 @@ export function addRoute<
           const stored = await storedAnswer(client, idempotent);
           if (stored) return { replayed: stored };
         }
+        if (typeof access === 'object' && !auth.isAdmin)
+          await access.check({ db: client, auth, params: input.params, body: input.body });
         const result = await spec.handler({ ...input, db: client, auth, req, res });
         if (idempotent) await storeAnswer(client, idempotent, { status, body: result });
         return { result };

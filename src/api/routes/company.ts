@@ -57,6 +57,7 @@ export function companyRoutes({ routes }: RouteDeps): void {
     path: '/v1/company',
     tag: 'Company',
     summary: 'Edit company settings (reminders re-plan when calendar settings change)',
+    access: 'admin',
     body: companyPatch,
     response: companySchema,
     handler: async ({ db, auth, body }) => {

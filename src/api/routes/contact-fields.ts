@@ -48,6 +48,7 @@ export function contactFieldRoutes({ routes }: RouteDeps): void {
     path: '/v1/contact-fields',
     tag: 'Contact form',
     summary: 'Add a field to the contact form',
+    access: 'admin',
     status: 201,
     body: fieldCreate,
     response: fieldSchema,
@@ -61,6 +62,7 @@ export function contactFieldRoutes({ routes }: RouteDeps): void {
     path: '/v1/contact-fields/:id',
     tag: 'Contact form',
     summary: 'Rename a field',
+    access: 'admin',
     params: idParams,
     body: z.strictObject({ label: z.string().trim().min(1).max(100) }),
     response: fieldSchema,
@@ -78,6 +80,7 @@ export function contactFieldRoutes({ routes }: RouteDeps): void {
     status: 204,
     errors: [409, 422],
     summary: 'Delete a field (refused for system fields and for date fields that rules use)',
+    access: 'admin',
     params: idParams,
     handler: async ({ db, auth, params }) => {
       const field = await db.contactField.findFirst({ where: { id: params.id, companyId: auth.companyId } });

@@ -12,7 +12,7 @@ import {
   type TemplateVariables,
 } from '../../templates/message-template';
 import { badRequest, forbidden, notFound, unprocessable } from '../errors';
-import { addRoute } from '../routing';
+import { addRoute, type AccessGuard } from '../routing';
 import { contactKind, idParams, isoInstant, page, pagingQuery, sendTime, uuid, pageOf } from '../schemas';
 import { mailboxUsableBy } from './mailboxes';
 import type { RouteDeps } from './deps';
@@ -100,6 +100,27 @@ const RULE_INCLUDE = { eventField: true, mailbox: { include: { access: { select:
 type RuleRow = NotificationRule & {
   eventField: ContactField;
   mailbox: (Mailbox & { access: Array<{ userId: string }> }) | null;
+};
+
+/**
+ * Editing or deleting a rule that sends from a connected mailbox needs the right to send from
+ * that mailbox: otherwise a user could change what goes out under a colleague's address, or
+ * silence it. Rules on the gateway or on SMS are any user's.
+ */
+const mayUseRuleSender: AccessGuard = {
+  name: 'rule-sender',
+  who: "users who may send from the rule's mailbox",
+  async check({ db, auth, params }) {
+    const { id } = params as { id: string };
+    const rule = await db.notificationRule.findFirst({
+      where: { id, companyId: auth.companyId },
+      select: { mailboxId: true, mailbox: { select: { address: true } } },
+    });
+    if (rule?.mailboxId && !(await mailboxUsableBy(db, rule.mailboxId, auth.userId)))
+      throw forbidden(
+        `This rule sends from ${rule.mailbox?.address ?? 'a mailbox'}, which you may not use; ask an admin (PUT /v1/mailboxes/{id}/access)`,
+      );
+  },
 };
 
 export function ruleRoutes({ routes }: RouteDeps): void {
@@ -216,6 +237,7 @@ export function ruleRoutes({ routes }: RouteDeps): void {
     path: '/v1/notification-rules/:id',
     tag: 'Notification rules',
     errors: [403],
+    access: mayUseRuleSender,
     summary: 'Edit, enable or disable a rule (sleeping reminders re-plan; disabling ends them)',
     params: idParams,
     body: rulePatch,
@@ -257,6 +279,7 @@ export function ruleRoutes({ routes }: RouteDeps): void {
     status: 204,
     params: idParams,
     summary: 'Delete a rule (its reminders end)',
+    access: mayUseRuleSender,
     handler: async ({ db, auth, params }) => {
       const rule = await ruleOf(db, auth.companyId, params.id);
       await db.notificationRule.delete({ where: { id: rule.id } });

@@ -1,7 +1,6 @@
 // Users of the company (employees who use the CRM) and their API keys.
 import { z } from 'zod';
 import { generateApiKey } from '../../security/api-keys';
-import { forbidden } from '../errors';
 import { addRoute } from '../routing';
 import { email } from '../schemas';
 import type { RouteDeps } from './deps';
@@ -27,13 +26,13 @@ export function userRoutes({ routes }: RouteDeps): void {
     path: '/v1/users',
     tag: 'Users',
     status: 201,
-    errors: [403, 409],
-    summary: 'Create a user with an API key (admins only; the key is shown once)',
+    errors: [409],
+    access: 'admin',
+    summary: 'Create a user with an API key (the key is shown once)',
     body: z.strictObject({ name: z.string().trim().min(1).max(200), email, isAdmin: z.boolean().default(false) }),
     response: userSchema.extend({ apiKey: z.string() }),
     idempotency: { refused: 'the answer carries the new API key, which is never stored' },
     handler: async ({ db, auth, body }) => {
-      if (!auth.isAdmin) throw forbidden('Only admins can create users');
       const key = generateApiKey();
       const user = await db.user.create({
         data: { ...body, companyId: auth.companyId, apiKeys: { create: { keyHash: key.hash, prefix: key.prefix } } },
