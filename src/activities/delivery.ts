@@ -559,6 +559,7 @@ async function sendEmail(
       secure: mailbox.smtpSecure,
       user: mailbox.smtpUser,
       password,
+      allowInsecure: mailbox.allowInsecure,
     };
   }
   // One-click unsubscribe on every reminder email, mailbox mail included: the link withdraws the

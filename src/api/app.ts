@@ -3,6 +3,7 @@ import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import express, { Router } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import type { Db } from '../db/client';
+import type { MailboxConnectOptions } from '../delivery/smtp-adapter';
 import type { Logger } from '../runtime/logger';
 import { requireApiKey } from './auth';
 import { codecRouter, type CodecEndpointOptions } from './codec';
@@ -31,6 +32,8 @@ export interface AppDeps {
    * recorded changes simply stay in the outbox. */
   relay?: { nudge(): void };
   mailboxSecretKey?: Buffer;
+  /** Mailbox hosts: which addresses are allowed (default public only) and transport options. */
+  mailboxConnect?: MailboxConnectOptions;
   exposeStackTraces?: boolean;
   /** Extra routers mounted before the JSON API (webhooks bring their own body parsers). */
   publicRouters?: Router[];
@@ -83,6 +86,7 @@ export function createApp(deps: AppDeps): express.Express {
   const routeDeps: RouteDeps = {
     routes: { router: v1, registry, db: deps.db, onCommit: deps.relay && (() => deps.relay!.nudge()) },
     mailboxSecretKey: deps.mailboxSecretKey,
+    mailboxConnect: deps.mailboxConnect ?? { hosts: { allowPrivateHosts: false } },
   };
   for (const register of ROUTE_MODULES) register(routeDeps);
   const document = buildOpenApiDocument(registry);

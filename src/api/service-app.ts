@@ -56,6 +56,7 @@ export function createServiceApp(input: {
     logger,
     relay,
     mailboxSecretKey: input.mailboxSecretKey,
+    mailboxConnect: { hosts: { allowPrivateHosts: config.MAILBOX_ALLOW_PRIVATE_HOSTS } },
     publicRouters: [webhooksFromConfig(config, db, logger)],
     exposeStackTraces: config.NODE_ENV === 'development' && config.PRINT_STACK_TRACES === true,
     health: {

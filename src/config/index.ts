@@ -72,6 +72,8 @@ const schema = z.object({
     .string()
     .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters (a 256-bit key)')
     .optional(),
+  // Mailbox SMTP hosts on loopback/private/link-local addresses (refused unless set).
+  MAILBOX_ALLOW_PRIVATE_HOSTS: bool.default(false),
   PAYLOAD_KEYS: payloadKeysSchema.optional(),
   CODEC_AUTH_TOKEN: z
     .string()

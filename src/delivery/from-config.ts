@@ -37,6 +37,7 @@ export function buildDeliveryPorts(config: Config): DeliveryPorts {
         user: config.SMTP_USER,
         password: config.SMTP_PASSWORD,
       },
+      mailboxHosts: { allowPrivateHosts: config.MAILBOX_ALLOW_PRIVATE_HOSTS },
     });
   }
   return rateLimitedPorts(ports, {

@@ -33,6 +33,9 @@ export interface SmtpMailbox {
   secure: boolean;
   user: string;
   password: string;
+  /** Allow a connection without TLS (a per-mailbox choice only admins make); otherwise port 465
+   * is implicit TLS and any other port must upgrade with STARTTLS before logging in. */
+  allowInsecure?: boolean;
 }
 
 export interface EmailMessage {

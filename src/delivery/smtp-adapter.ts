@@ -1,9 +1,17 @@
 // Email through SMTP with nodemailer: the platform's gateway by default, or a company's connected
 // mailbox when the message carries its SMTP credentials. The only module that imports nodemailer.
+//
+// A mailbox is typed in by a CRM user, so its connection is held to rules the operator's gateway
+// is not: its host is resolved once and checked (public addresses only, see public-host.ts) and
+// the connection goes to that checked address, with the TLS name check still against the host
+// name; and the password only ever travels over TLS — implicit TLS (`secure`, port 465) or
+// STARTTLS, required — unless an admin set `allowInsecure` on that mailbox.
 
+import { isIP } from 'node:net';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
-import { classifyDeliveryFailure, DeliveryError, redactSecrets, type EmailMessage, type EmailSender } from './ports';
+import { classifyDeliveryFailure, DeliveryError, redactSecrets, type EmailSender, type SmtpMailbox } from './ports';
+import { HostRefusedError, resolveAllowedHost, type HostPolicy } from './public-host';
 
 export interface SmtpEndpoint {
   host: string;
@@ -23,11 +31,19 @@ export interface SmtpEmailSenderOptions {
   transportDefaults?: SMTPTransport.Options;
   /** Upper bound on cached mailbox transports, so a long-lived worker doesn't grow without limit. */
   maxCachedMailboxes?: number;
+  /** Which mailbox hosts may be connected to (default: public addresses only). */
+  mailboxHosts?: HostPolicy;
 }
 
 export interface SmtpEmailSender extends EmailSender {
   /** Releases all transports; call on worker shutdown. */
   close(): void;
+}
+
+/** How a mailbox connection is made: who may be connected to, and extra nodemailer options. */
+export interface MailboxConnectOptions {
+  hosts: HostPolicy;
+  transportDefaults?: SMTPTransport.Options;
 }
 
 type SmtpTransporter = Transporter<SMTPTransport.SentMessageInfo, SMTPTransport.Options>;
@@ -60,13 +76,16 @@ const CONNECTION_ERROR_CODES = new Set([
 export function createSmtpEmailSender(opts: SmtpEmailSenderOptions): SmtpEmailSender {
   const defaults = { ...DEFAULT_TIMEOUTS, ...opts.transportDefaults };
   const maxCached = opts.maxCachedMailboxes ?? 500;
+  const hosts = opts.mailboxHosts ?? { allowPrivateHosts: false };
   const gateway = makeTransport(opts.gateway, defaults);
-  // Keyed by server + login (not password) so a rotated password replaces the entry instead of
-  // leaving the stale one behind. Transports are not pooled, so a cached entry holds no socket.
+  // Keyed by server (the checked address included) + login, not password, so a rotated password
+  // replaces the entry instead of leaving the stale one behind. Transports are not pooled, so a
+  // cached entry holds no socket.
   const mailboxes = new Map<string, { transport: SmtpTransporter; password: string }>();
 
-  function mailboxTransport(smtp: NonNullable<EmailMessage['smtp']>): SmtpTransporter {
-    const key = `${smtp.host.toLowerCase()}:${smtp.port}:${smtp.secure}:${smtp.user}`;
+  async function mailboxTransport(smtp: SmtpMailbox): Promise<SmtpTransporter> {
+    const address = await checkedAddress(smtp, hosts);
+    const key = `${smtp.host.toLowerCase()}:${address}:${smtp.port}:${smtp.secure}:${smtp.allowInsecure === true}:${smtp.user}`;
     const cached = mailboxes.get(key);
     if (cached && cached.password === smtp.password) return cached.transport;
     cached?.transport.close();
@@ -78,7 +97,7 @@ export function createSmtpEmailSender(opts: SmtpEmailSenderOptions): SmtpEmailSe
         mailboxes.delete(oldest.value);
       }
     }
-    const transport = makeTransport(smtp, defaults);
+    const transport = makeMailboxTransport(smtp, address, defaults);
     mailboxes.set(key, { transport, password: smtp.password });
     return transport;
   }
@@ -86,7 +105,7 @@ export function createSmtpEmailSender(opts: SmtpEmailSenderOptions): SmtpEmailSe
   return {
     async sendEmail(msg) {
       const endpoint = msg.smtp ?? opts.gateway;
-      const transport = msg.smtp ? mailboxTransport(msg.smtp) : gateway;
+      const transport = msg.smtp ? await mailboxTransport(msg.smtp) : gateway;
       try {
         const info = await transport.sendMail({
           from: msg.from,
@@ -107,6 +126,55 @@ export function createSmtpEmailSender(opts: SmtpEmailSenderOptions): SmtpEmailSe
       mailboxes.clear();
     },
   };
+}
+
+/**
+ * Connects to the mailbox's server the way a send would (checked address, TLS, AUTH) and hangs up:
+ * the "test the connection" button of the mailbox page. Throws a DeliveryError saying what failed.
+ */
+export async function verifyMailboxConnection(smtp: SmtpMailbox, options: MailboxConnectOptions): Promise<void> {
+  const address = await checkedAddress(smtp, options.hosts);
+  const transport = makeMailboxTransport(smtp, address, { ...DEFAULT_TIMEOUTS, ...options.transportDefaults });
+  try {
+    await transport.verify();
+  } catch (err) {
+    throw toDeliveryError(err, smtp);
+  } finally {
+    transport.close();
+  }
+}
+
+/** The mailbox host's address after the host policy; a refusal is a DeliveryError. */
+async function checkedAddress(smtp: SmtpMailbox, hosts: HostPolicy): Promise<string> {
+  try {
+    return await resolveAllowedHost(smtp.host, hosts);
+  } catch (error) {
+    if (!(error instanceof HostRefusedError)) throw error;
+    // An internal host stays internal: permanent. A name that does not resolve may yet.
+    return Promise.reject(
+      new DeliveryError({
+        kind: error.reason === 'not-public' ? 'permanent' : 'transient',
+        provider: 'smtp',
+        code: error.reason === 'not-public' ? 'host-not-public' : 'EDNS',
+        message: `SMTP ${smtp.host}:${smtp.port}: ${error.message}`,
+      }),
+    );
+  }
+}
+
+function makeMailboxTransport(smtp: SmtpMailbox, address: string, defaults: SMTPTransport.Options): SmtpTransporter {
+  return nodemailer.createTransport({
+    ...defaults,
+    // The checked address, never the name again (a second lookup could answer differently);
+    // certificates are still checked against the name.
+    host: address,
+    port: smtp.port,
+    secure: smtp.secure,
+    tls: { ...defaults.tls, ...(isIP(smtp.host) ? {} : { servername: smtp.host }) },
+    // Without implicit TLS, STARTTLS is mandatory: the login never goes out in clear text.
+    requireTLS: !smtp.secure && smtp.allowInsecure !== true,
+    auth: { user: smtp.user, pass: smtp.password },
+  });
 }
 
 function makeTransport(endpoint: SmtpEndpoint, defaults: SMTPTransport.Options): SmtpTransporter {

@@ -45,7 +45,10 @@ beforeAll(async () => {
     startSmtpStandIn({ auth: { user: MAILBOX.user, password: MAILBOX.password } }),
   ]);
   db = testDb.db;
-  email = createSmtpEmailSender({ gateway: { host: gateway.host, port: gateway.port, secure: false } });
+  email = createSmtpEmailSender({
+    gateway: { host: gateway.host, port: gateway.port, secure: false },
+    mailboxHosts: { allowPrivateHosts: true },
+  });
 });
 afterAll(async () => {
   email?.close();

@@ -1,13 +1,13 @@
 // An app on a fresh database with two companies, for API tests.
 import request from 'supertest';
-import { createApp } from '../../src/api/app';
+import { createApp, type AppDeps } from '../../src/api/app';
 import { createCompanyWithAdmin } from '../../src/companies/bootstrap';
 import { silentLogger } from '../../src/runtime/logger';
 import { createTestDatabase } from './database';
 
 export const TEST_MAILBOX_KEY = Buffer.alloc(32, 7);
 
-export async function createApiFixture() {
+export async function createApiFixture(options: Partial<Pick<AppDeps, 'mailboxConnect'>> = {}) {
   const testDb = await createTestDatabase();
   // No relay: the changes a request records stay in the outbox for the test to read.
   const app = createApp({
@@ -15,6 +15,7 @@ export async function createApiFixture() {
     logger: silentLogger,
     mailboxSecretKey: TEST_MAILBOX_KEY,
     health: { database: async () => undefined, temporal: async () => undefined },
+    ...options,
   });
   const a = await createCompanyWithAdmin(testDb.db, { name: 'Company A', timeZone: 'Europe/Berlin' });
   const b = await createCompanyWithAdmin(testDb.db, { name: 'Company B', timeZone: 'America/New_York' });

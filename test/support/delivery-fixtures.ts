@@ -83,6 +83,9 @@ export async function createDeliveryFixture(db: Db, options: DeliveryFixtureOpti
           smtpHost: m.host,
           smtpPort: m.port,
           smtpSecure: false,
+          // The stand-in speaks plain SMTP on loopback (the adapter's TLS and host rules have
+          // their own tests).
+          allowInsecure: true,
           smtpUser: m.user,
           smtpPasswordEncrypted: encryptSecret(m.password, m.key),
         },

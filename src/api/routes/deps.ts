@@ -1,3 +1,4 @@
+import type { MailboxConnectOptions } from '../../delivery/smtp-adapter';
 import type { RouteTarget } from '../routing';
 
 /** What every route module gets. Handlers reach the database through their context (`ctx.db`),
@@ -6,4 +7,6 @@ import type { RouteTarget } from '../routing';
 export interface RouteDeps {
   routes: RouteTarget;
   mailboxSecretKey?: Buffer;
+  /** How mailbox hosts are checked and connected to (save-time check, connection test). */
+  mailboxConnect: MailboxConnectOptions;
 }

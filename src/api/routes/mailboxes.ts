@@ -1,9 +1,17 @@
 // Connected mailboxes (email integration): SMTP settings with the password encrypted at rest,
-// and which users may send from each. Secrets are never returned.
+// and which users may send from each. Secrets are never returned. Managing mailboxes is for
+// admins; users pick, as a rule's sender, the mailboxes an admin gave them access to.
+//
+// A mailbox's host is checked like the SMTP adapter checks it when it connects (public
+// addresses only, unless the operator allows private hosts), and its password goes only where it
+// was entered: changing the server, port, security or login requires the password again.
 import { z } from 'zod';
 import type { DbClient } from '../../db/client';
-import { encryptSecret } from '../../security/secret-box';
-import { badRequest, forbidden, HttpError, notFound } from '../errors';
+import { DeliveryError } from '../../delivery/ports';
+import { HostRefusedError, resolveAllowedHost } from '../../delivery/public-host';
+import { verifyMailboxConnection } from '../../delivery/smtp-adapter';
+import { decryptSecret, encryptSecret } from '../../security/secret-box';
+import { badRequest, HttpError, notFound } from '../errors';
 import { addRoute } from '../routing';
 import { email, idParams, uuid } from '../schemas';
 import type { RouteDeps } from './deps';
@@ -15,6 +23,7 @@ export const mailboxSchema = z.object({
   smtpPort: z.number().int(),
   smtpSecure: z.boolean(),
   smtpUser: z.string(),
+  allowInsecure: z.boolean(),
   userIds: z.array(z.string()),
   canSend: z.boolean(),
 });
@@ -30,16 +39,36 @@ export async function mailboxUsableBy(db: DbClient, mailboxId: string, userId: s
   return (await db.mailboxAccess.count({ where: { mailboxId, userId } })) > 0;
 }
 
-export function mailboxRoutes({ routes, mailboxSecretKey }: RouteDeps): void {
+const smtpPort = z.number().int().min(1).max(65535);
+const smtpPassword = z.string().min(1).max(500);
+
+/** The settings that decide where the stored password is sent and how. */
+const CONNECTION_KEYS = ['smtpHost', 'smtpPort', 'smtpSecure', 'smtpUser', 'allowInsecure'] as const;
+
+export function mailboxRoutes({ routes, mailboxSecretKey, mailboxConnect }: RouteDeps): void {
   const mailboxOf = async (db: DbClient, companyId: string, id: string) => {
     const mailbox = await db.mailbox.findFirst({ where: { id, companyId }, include: { access: true } });
     if (!mailbox) throw notFound('Mailbox');
     return mailbox;
   };
-  const seal = (password: string) => {
+  const secretKey = () => {
     if (!mailboxSecretKey)
       throw new HttpError(503, 'not_configured', 'Mailboxes need MAILBOX_SECRET_KEY to be configured on the server');
-    return encryptSecret(password, mailboxSecretKey);
+    return mailboxSecretKey;
+  };
+  const seal = (password: string) => encryptSecret(password, secretKey());
+  /** 400 naming body.smtpHost when the host is internal (a host that does not resolve yet passes:
+   * the send and the connection test check again). */
+  const assertHostAllowed = async (host: string) => {
+    try {
+      await resolveAllowedHost(host, mailboxConnect.hosts);
+    } catch (error) {
+      if (error instanceof HostRefusedError && error.reason === 'not-public')
+        throw badRequest(`Invalid request: body.smtpHost: ${error.message}`, [
+          { path: 'body.smtpHost', message: error.message },
+        ]);
+      if (!(error instanceof HostRefusedError)) throw error;
+    }
   };
 
   addRoute(routes, {
@@ -65,23 +94,31 @@ export function mailboxRoutes({ routes, mailboxSecretKey }: RouteDeps): void {
     tag: 'Mailboxes',
     status: 201,
     errors: [409],
-    summary: 'Connect a mailbox (the connecting user may send from it)',
-    body: z.strictObject({
-      address: email,
-      smtpHost,
-      smtpPort: z.number().int().min(1).max(65535),
-      smtpSecure: z.boolean().default(false),
-      smtpUser: z.string().min(1).max(200),
-      smtpPassword: z.string().min(1).max(500),
-      userIds: z.array(uuid).max(500).default([]),
-    }),
+    access: 'admin',
+    summary: 'Connect a mailbox (the connecting admin may send from it)',
+    body: z
+      .strictObject({
+        address: email,
+        smtpHost,
+        smtpPort,
+        /** Implicit TLS; default true on port 465, otherwise STARTTLS (required unless allowInsecure). */
+        smtpSecure: z.boolean().optional(),
+        smtpUser: z.string().min(1).max(200),
+        smtpPassword,
+        /** Allow clear text when the server offers no TLS (the password then travels unencrypted). */
+        allowInsecure: z.boolean().default(false),
+        userIds: z.array(uuid).max(500).default([]),
+      })
+      .superRefine(checkTlsSettings),
     response: mailboxSchema,
     handler: async ({ db, auth, body }) => {
-      const { smtpPassword, userIds, ...settings } = body;
+      const { smtpPassword, userIds, smtpSecure, ...settings } = body;
       await assertUsersOfCompany(db, auth.companyId, userIds);
+      await assertHostAllowed(settings.smtpHost);
       const mailbox = await db.mailbox.create({
         data: {
           ...settings,
+          smtpSecure: smtpSecure ?? settings.smtpPort === 465,
           companyId: auth.companyId,
           smtpPasswordEncrypted: seal(smtpPassword),
           access: { create: [...new Set([auth.userId, ...userIds])].map((userId) => ({ userId })) },
@@ -106,22 +143,42 @@ export function mailboxRoutes({ routes, mailboxSecretKey }: RouteDeps): void {
     method: 'patch',
     path: '/v1/mailboxes/:id',
     tag: 'Mailboxes',
-    summary: 'Edit SMTP settings (users with access or admins)',
+    access: 'admin',
+    summary: 'Edit SMTP settings (changing server, port, security or login requires smtpPassword again)',
     params: idParams,
-    errors: [403],
     body: z.strictObject({
       smtpHost: smtpHost.optional(),
-      smtpPort: z.number().int().min(1).max(65535).optional(),
+      smtpPort: smtpPort.optional(),
       smtpSecure: z.boolean().optional(),
       smtpUser: z.string().min(1).max(200).optional(),
-      smtpPassword: z.string().min(1).max(500).optional(),
+      smtpPassword: smtpPassword.optional(),
+      allowInsecure: z.boolean().optional(),
     }),
     response: mailboxSchema,
     handler: async ({ db, auth, params, body }) => {
       const mailbox = await mailboxOf(db, auth.companyId, params.id);
-      if (!auth.isAdmin && !mailbox.access.some((a) => a.userId === auth.userId))
-        throw forbidden('You do not have access to this mailbox');
       const { smtpPassword, ...settings } = body;
+      const changed = CONNECTION_KEYS.filter((key) => settings[key] !== undefined && settings[key] !== mailbox[key]);
+      // The stored password was entered for the old server: it must not follow a new one.
+      if (changed.length > 0 && smtpPassword === undefined)
+        throw badRequest(`Invalid request: body.smtpPassword: required when ${changed.join(', ')} change(s)`, [
+          { path: 'body.smtpPassword', message: `required when ${changed.join(', ')} change(s)` },
+        ]);
+      const merged = {
+        smtpPort: settings.smtpPort ?? mailbox.smtpPort,
+        smtpSecure: settings.smtpSecure ?? mailbox.smtpSecure,
+      };
+      const tlsProblems: Array<{ path: string; message: string }> = [];
+      checkTlsSettings(merged, {
+        addIssue: (issue: { path: string[]; message: string }) =>
+          void tlsProblems.push({ path: `body.${issue.path.join('.')}`, message: issue.message }),
+      });
+      if (tlsProblems.length > 0)
+        throw badRequest(
+          `Invalid request: ${tlsProblems.map((d) => `${d.path}: ${d.message}`).join('; ')}`,
+          tlsProblems,
+        );
+      if (settings.smtpHost !== undefined) await assertHostAllowed(settings.smtpHost);
       const updated = await db.mailbox.update({
         where: { id: mailbox.id },
         data: { ...settings, ...(smtpPassword ? { smtpPasswordEncrypted: seal(smtpPassword) } : {}) },
@@ -135,13 +192,12 @@ export function mailboxRoutes({ routes, mailboxSecretKey }: RouteDeps): void {
     method: 'put',
     path: '/v1/mailboxes/:id/access',
     tag: 'Mailboxes',
-    summary: 'Set which users may send from the mailbox (admins only)',
+    access: 'admin',
+    summary: 'Set which users may send from the mailbox',
     params: idParams,
-    errors: [403],
     body: z.strictObject({ userIds: z.array(uuid).max(500) }),
     response: mailboxSchema,
     handler: async ({ db, auth, params, body }) => {
-      if (!auth.isAdmin) throw forbidden('Only admins can change mailbox access');
       const mailbox = await mailboxOf(db, auth.companyId, params.id);
       await assertUsersOfCompany(db, auth.companyId, body.userIds);
       await db.mailboxAccess.deleteMany({ where: { mailboxId: mailbox.id } });
@@ -157,6 +213,7 @@ export function mailboxRoutes({ routes, mailboxSecretKey }: RouteDeps): void {
     path: '/v1/mailboxes/:id',
     tag: 'Mailboxes',
     summary: 'Disconnect a mailbox (refused while rules send from it)',
+    access: 'admin',
     status: 204,
     params: idParams,
     errors: [409],
@@ -176,6 +233,80 @@ export function mailboxRoutes({ routes, mailboxSecretKey }: RouteDeps): void {
       await db.mailbox.delete({ where: { id: mailbox.id } });
     },
   });
+
+  addRoute(routes, {
+    method: 'post',
+    path: '/v1/mailboxes/:id/test',
+    tag: 'Mailboxes',
+    summary:
+      'Test the connection: log in to the SMTP server as a send would (host check, TLS, AUTH) and hang up; nothing is sent',
+    access: 'admin',
+    // Waits on the network: no transaction held open meanwhile.
+    transaction: false,
+    params: idParams,
+    response: z.object({
+      ok: z.boolean(),
+      /** What happened, e.g. the server's answer to AUTH. */
+      message: z.string(),
+      /** When not ok: the SMTP reply code or error code, and whether trying again later may help. */
+      code: z.string().optional(),
+      retryable: z.boolean().optional(),
+    }),
+    handler: async ({ db, auth, params }) => {
+      const mailbox = await mailboxOf(db, auth.companyId, params.id);
+      let password: string;
+      try {
+        password = decryptSecret(mailbox.smtpPasswordEncrypted, secretKey());
+      } catch (error) {
+        if (error instanceof HttpError) throw error;
+        return {
+          ok: false,
+          message:
+            "The stored password cannot be read with this server's MAILBOX_SECRET_KEY; enter it again with PATCH",
+          retryable: false,
+        };
+      }
+      const smtp = {
+        host: mailbox.smtpHost,
+        port: mailbox.smtpPort,
+        secure: mailbox.smtpSecure,
+        user: mailbox.smtpUser,
+        password,
+        allowInsecure: mailbox.allowInsecure,
+      };
+      try {
+        await verifyMailboxConnection(smtp, mailboxConnect);
+      } catch (error) {
+        if (!(error instanceof DeliveryError)) throw error;
+        return {
+          ok: false,
+          message: error.message,
+          ...(error.code ? { code: error.code } : {}),
+          retryable: error.retryable,
+        };
+      }
+      return {
+        ok: true,
+        message: `Logged in to ${mailbox.smtpHost}:${mailbox.smtpPort} as ${mailbox.smtpUser}${mailbox.smtpSecure ? ' over TLS' : mailbox.allowInsecure ? '' : ' after STARTTLS'}`,
+      };
+    },
+  });
+}
+
+/**
+ * Port 465 is implicit TLS: a client that waits for STARTTLS there never gets a greeting. Every
+ * other port without `smtpSecure` upgrades with STARTTLS (required unless allowInsecure).
+ */
+function checkTlsSettings(
+  value: { smtpPort: number; smtpSecure?: boolean | undefined },
+  ctx: { addIssue(issue: { code: 'custom'; path: string[]; message: string }): void },
+): void {
+  if (value.smtpPort === 465 && value.smtpSecure === false)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['smtpSecure'],
+      message: 'port 465 is implicit TLS: set smtpSecure true (or use port 587 with STARTTLS)',
+    });
 }
 
 async function assertUsersOfCompany(db: DbClient, companyId: string, userIds: string[]): Promise<void> {
@@ -195,6 +326,7 @@ function toMailbox(
     smtpPort: number;
     smtpSecure: boolean;
     smtpUser: string;
+    allowInsecure: boolean;
     access: Array<{ userId: string }>;
   },
   actingUserId: string,
@@ -207,6 +339,7 @@ function toMailbox(
     smtpPort: m.smtpPort,
     smtpSecure: m.smtpSecure,
     smtpUser: m.smtpUser,
+    allowInsecure: m.allowInsecure,
     userIds,
     canSend: userIds.includes(actingUserId),
   };

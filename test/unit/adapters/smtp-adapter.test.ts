@@ -91,13 +91,19 @@ describe('smtp adapter', () => {
         else callback(Object.assign(new Error('Authentication credentials invalid'), { responseCode: 535 }));
       },
     });
-    sender = createSmtpEmailSender({ gateway: { host: '127.0.0.1', port: gateway.port, secure: false } });
+    // A mailbox server on loopback without TLS: both need the explicit allowances (the refusals
+    // themselves are tested in smtp-mailbox-security.test.ts).
+    sender = createSmtpEmailSender({
+      gateway: { host: '127.0.0.1', port: gateway.port, secure: false },
+      mailboxHosts: { allowPrivateHosts: true },
+    });
     mailbox = {
       host: '127.0.0.1',
       port: mailboxServer.port,
       secure: false,
       user: MAILBOX_USER,
       password: mailboxPassword,
+      allowInsecure: true,
     };
   });
 
@@ -171,7 +177,10 @@ describe('smtp adapter', () => {
   it('reuses one transport per mailbox and replaces it when the password changes', async () => {
     const spy = jest.spyOn(nodemailer, 'createTransport');
     try {
-      const own = createSmtpEmailSender({ gateway: { host: '127.0.0.1', port: gateway.port, secure: false } });
+      const own = createSmtpEmailSender({
+        gateway: { host: '127.0.0.1', port: gateway.port, secure: false },
+        mailboxHosts: { allowPrivateHosts: true },
+      });
       const send = (smtp: SmtpMailbox) =>
         own.sendEmail({
           from: MAILBOX_USER,
