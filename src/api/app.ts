@@ -12,6 +12,7 @@ import { healthRouter, type HealthChecks } from './health';
 import { measureRequests, metricsRouter, type ApiMetrics } from './metrics';
 import { buildOpenApiDocument } from './openapi';
 import { activityRoutes } from './routes/activity';
+import { apiKeyRoutes } from './routes/api-keys';
 import { chatRoutes } from './routes/chats';
 import { companyRoutes } from './routes/company';
 import { contactFieldRoutes } from './routes/contact-fields';
@@ -46,6 +47,7 @@ export interface AppDeps {
 const ROUTE_MODULES = [
   companyRoutes,
   userRoutes,
+  apiKeyRoutes,
   contactFieldRoutes,
   contactRoutes,
   chatRoutes,

@@ -5,7 +5,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { createApiFixture, type ApiFixture } from '../support/api';
 
-type Access = 'any' | 'admin' | 'rule-sender';
+type Access = 'any' | 'admin' | 'rule-sender' | 'own-keys';
 type Api = ApiFixture['a']['api'];
 
 let f: ApiFixture;
@@ -83,7 +83,10 @@ beforeAll(async () => {
     channel: 'email',
     emailSender: mailbox.body.id,
   });
+  const adminKey = await f.db.apiKey.findFirstOrThrow({ where: { userId: f.a.user.id } });
   Object.assign(ids, {
+    admin: f.a.user.id,
+    adminKey: adminKey.id,
     field: field.body.id,
     contact: contact.body.id,
     chat: chat.body.id,
@@ -119,6 +122,8 @@ function idFor(op: Operation, forAccess: Access): string {
     mailboxes: ids.mailbox,
     // The rule-sender check is about the rule that sends from the admin's mailbox.
     'notification-rules': forAccess === 'rule-sender' ? ids.mailRule : ids.smsRule,
+    // own-keys: someone else's key (the admin's).
+    'api-keys': ids.adminKey,
   };
   const id = byPrefix[prefix!];
   if (!id) throw new Error(`api-roles test: no fixture id for ${op.key}; add one`);
@@ -130,6 +135,8 @@ function bodyFor(op: Operation): object | undefined {
   const bodies: Record<string, object | undefined> = {
     'PATCH /v1/company': { timeZone: 'Asia/Tokyo' },
     'POST /v1/users': { name: 'Mallory', email: 'mallory@a.example', isAdmin: true },
+    'POST /v1/api-keys': { userId: ids.admin, label: 'a key to act as the admin' },
+    'DELETE /v1/api-keys/{id}': undefined,
     'POST /v1/contact-fields': { kind: 'person', key: 'extra', label: 'Extra', type: 'date' },
     'PATCH /v1/contact-fields/{id}': { label: 'Renamed' },
     'DELETE /v1/contact-fields/{id}': undefined,
@@ -196,6 +203,7 @@ const snapshot = async () =>
       f.db.mailbox.findMany({ orderBy: { id: 'asc' } }),
       f.db.mailboxAccess.findMany({ orderBy: { userId: 'asc' } }),
       f.db.notificationRule.findMany({ orderBy: { id: 'asc' } }),
+      f.db.apiKey.findMany({ orderBy: { id: 'asc' }, select: { id: true, userId: true, revokedAt: true } }),
     ]),
   );
 
