@@ -1,12 +1,12 @@
 // Shared plumbing of the admin commands (`npm run company:create`, `npm run demo:seed`):
 // argument parsing with messages that name the argument, exit codes, and opening the database
-// the service uses (refusing clearly when a running `npm start` holds the embedded one).
-import { createConnection } from 'node:net';
+// the service uses (refusing clearly while a running `npm start` holds the embedded one's lock).
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Config } from '../config';
 import { loadConfigOrExit } from '../runtime/process';
 import type { Db } from '../db/client';
+import { DataDirLockedError, STALE_MS } from '../db/data-dir-lock';
 import { openDatabase, type Database } from '../db/database';
 
 /** Exit codes: 0 done, 1 failed (database, conflict…), 2 bad command line. */
@@ -187,55 +187,24 @@ export function localApiUrl(config: Config): string {
   return `http://${host}:${config.API_PORT}`;
 }
 
-/** Opens the service's database: DATABASE_URL, or the embedded one under DATA_DIR/postgres. */
+/** Opens the service's database: DATABASE_URL, or the embedded one under DATA_DIR/postgres —
+ * refused, saying so, while another process (`npm start`) holds the data folder's lock. */
 export async function openServiceDatabase(config: Config): Promise<Database> {
-  if (!config.DATABASE_URL) await assertEmbeddedDatabaseFree(config);
   try {
     return await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: path.resolve(config.DATA_DIR) });
   } catch (error) {
+    if (error instanceof DataDirLockedError) {
+      throw new CommandError(
+        `the embedded database in ${path.resolve(config.DATA_DIR, 'postgres')} is in use: \`npm start\` (or another ` +
+          `admin command) is running on this data folder (${error.dataDir}). The embedded database serves one ` +
+          'process at a time; stop `npm start` (Ctrl+C) and run this command again, or use the API while it runs. ' +
+          `(A process killed without stopping holds it for ${STALE_MS / 1000} s more. With a PostgreSQL server, ` +
+          'set DATABASE_URL and both can run together.)',
+      );
+    }
     const where = config.DATABASE_URL
       ? 'the database at DATABASE_URL'
       : `the embedded database in ${path.resolve(config.DATA_DIR, 'postgres')}`;
     throw new CommandError(`could not open ${where}: ${error instanceof Error ? error.message : String(error)}`);
   }
-}
-
-/**
- * The embedded database (PGlite) is a single-process engine with no lock of its own: a second
- * process opening the same folder would corrupt it. `npm start` is the only other process that
- * opens it, and while it runs its API port or its Temporal dev server port answers, so either
- * one answering means "in use".
- */
-export async function assertEmbeddedDatabaseFree(config: Config): Promise<void> {
-  const probes = [
-    {
-      host: config.API_HOST === '0.0.0.0' || config.API_HOST === '::' ? '127.0.0.1' : config.API_HOST,
-      port: config.API_PORT,
-      what: 'its API',
-    },
-    { host: '127.0.0.1', port: config.TEMPORAL_DEV_PORT, what: 'its Temporal dev server' },
-  ];
-  for (const probe of probes) {
-    if (await answers(probe.host, probe.port)) {
-      throw new CommandError(
-        `the embedded database in ${path.resolve(config.DATA_DIR, 'postgres')} is in use: \`npm start\` seems to be running ` +
-          `(${probe.what} answers on ${probe.host}:${probe.port}). The embedded database serves one process at a time; ` +
-          'stop `npm start` (Ctrl+C) and run this command again, or use the API while it runs. ' +
-          '(With a PostgreSQL server, set DATABASE_URL and both can run together.)',
-      );
-    }
-  }
-}
-
-function answers(host: string, port: number, timeoutMs = 500): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host, port });
-    const done = (result: boolean) => {
-      socket.destroy();
-      resolve(result);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
 }

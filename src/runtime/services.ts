@@ -20,15 +20,41 @@ export async function startServices(
   logger: Logger,
   options: { uiCodecEndpoint?: string } = {},
 ): Promise<Services> {
-  // The two are independent: starting them side by side saves the shorter one's time at every start.
-  const [devServer, database] = await Promise.allSettled([
-    config.TEMPORAL_ADDRESS ? Promise.resolve(undefined) : startEmbeddedTemporal(config, logger, options),
-    timed(() => openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: path.resolve(config.DATA_DIR) })).then(
-      ({ value, ms }) => {
-        logger.info('database ready', { embedded: value.embedded, migrations: value.migrations, ms });
-        return value;
+  // The two start side by side, which saves the shorter one's time at every start — but the
+  // embedded Temporal only once the data folder's lock is ours: the lock is what tells a second
+  // `npm start` on the same DATA_DIR (or an admin command) that the folder is taken.
+  let folderIsOurs!: () => void;
+  let folderRefused!: (error: unknown) => void;
+  const locked = new Promise<void>((resolve, reject) => {
+    folderIsOurs = resolve;
+    folderRefused = reject;
+  });
+  const openingDatabase = timed(() =>
+    openDatabase({
+      databaseUrl: config.DATABASE_URL,
+      dataDir: path.resolve(config.DATA_DIR),
+      onLocked: folderIsOurs,
+      lock: {
+        // After a crash the previous run's lock goes stale within seconds: wait for it.
+        waitForStale: true,
+        onLost: (error) =>
+          logger.error('the data folder lock could not be refreshed in time; another process may open the database', {
+            error: error.message,
+          }),
       },
-    ),
+    }),
+  ).catch((error: unknown) => {
+    folderRefused(error);
+    throw error;
+  });
+  const [devServer, database] = await Promise.allSettled([
+    config.TEMPORAL_ADDRESS
+      ? Promise.resolve(undefined)
+      : locked.then(() => startEmbeddedTemporal(config, logger, options)),
+    openingDatabase.then(({ value, ms }) => {
+      logger.info('database ready', { embedded: value.embedded, migrations: value.migrations, ms });
+      return value;
+    }),
   ]);
   if (devServer.status === 'rejected' || database.status === 'rejected') {
     if (database.status === 'fulfilled') await database.value.close();
