@@ -13,6 +13,7 @@ import { measureRequests, metricsRouter, type ApiMetrics } from './metrics';
 import { buildOpenApiDocument } from './openapi';
 import { activityRoutes } from './routes/activity';
 import { apiKeyRoutes } from './routes/api-keys';
+import { channelConnectionRoutes } from './routes/channel-connections';
 import { chatRoutes } from './routes/chats';
 import { companyRoutes } from './routes/company';
 import { contactFieldRoutes } from './routes/contact-fields';
@@ -53,6 +54,7 @@ const ROUTE_MODULES = [
   chatRoutes,
   workOrderRoutes,
   mailboxRoutes,
+  channelConnectionRoutes,
   ruleRoutes,
   reminderRoutes,
   activityRoutes,

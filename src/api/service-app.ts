@@ -57,7 +57,7 @@ export function createServiceApp(input: {
     relay,
     mailboxSecretKey: input.mailboxSecretKey,
     mailboxConnect: { hosts: { allowPrivateHosts: config.MAILBOX_ALLOW_PRIVATE_HOSTS } },
-    publicRouters: [webhooksFromConfig(config, db, logger)],
+    publicRouters: [webhooksFromConfig(config, db, logger, input.mailboxSecretKey)],
     exposeStackTraces: config.NODE_ENV === 'development' && config.PRINT_STACK_TRACES === true,
     health: {
       database: async () => void (await db.$queryRaw`SELECT 1`),

@@ -1,7 +1,7 @@
 // Chats as the reminders see them: an inbound message opens a chat's messaging window, which
 // only ever moves forward (a late-arriving older message must not shrink it).
 import type { ChatChannel } from '../generated/prisma/client';
-import type { Db, DbClient } from '../db/client';
+import type { DbClient, Prisma } from '../db/client';
 import type { Logger } from '../runtime/logger';
 
 /** Sets lastInboundAt to `at` on these chats where it is older (or unset); never moves it back. */
@@ -24,20 +24,26 @@ export interface InboundChatMessage {
 
 /**
  * An inbound message on a chat channel: opens the messaging window (lastInboundAt, only ever
- * moved forward) and stores the message. Unknown senders are ignored.
+ * moved forward) and stores the message. Unknown senders are ignored. Runs in the caller's
+ * transaction (the webhook records the provider's message id in the same one).
  *
- * One sender account serves every company, so the same address can be a chat in several
- * companies. The provider's window belongs to that (sender, client) pair, so every such chat's
- * window opens; the message text, though, is stored only in the one chat it most plausibly
- * answers — the one we wrote to last — and nowhere when that is unknown, rather than showing one
- * company a message meant for another. Redelivered webhooks are recognised by the provider's id.
+ * `scope` limits the chats to the companies the receiving account serves: the one company that
+ * connected its own account, or every company on the shared default account. On a shared account
+ * the same address can be a chat in several companies. The provider's window belongs to that
+ * (sender, client) pair, so every such chat's window opens; the message text, though, is stored
+ * only in the one chat it most plausibly answers — the one we wrote to last — and nowhere when
+ * that is unknown, rather than showing one company a message meant for another.
  */
 export async function recordInboundChatMessage(
-  db: Db,
+  tx: DbClient,
   logger: Logger,
   msg: InboundChatMessage,
+  scope: Prisma.ChatWhereInput = {},
 ): Promise<{ chats: number; storedIn?: string }> {
-  const chats = await db.chat.findMany({ where: { channel: msg.channel, address: msg.address }, select: { id: true } });
+  const chats = await tx.chat.findMany({
+    where: { ...scope, channel: msg.channel, address: msg.address },
+    select: { id: true },
+  });
   if (chats.length === 0) {
     logger.debug('inbound message from an unknown sender ignored', { channel: msg.channel });
     return { chats: 0 };
@@ -45,7 +51,7 @@ export async function recordInboundChatMessage(
   const ids = chats.map((c) => c.id);
   let target: string | undefined = ids.length === 1 ? ids[0] : undefined;
   if (!target) {
-    const lastOutbound = await db.chatMessage.findFirst({
+    const lastOutbound = await tx.chatMessage.findFirst({
       where: { chatId: { in: ids }, direction: 'outbound' },
       orderBy: { createdAt: 'desc' },
       select: { chatId: true },
@@ -57,24 +63,16 @@ export async function recordInboundChatMessage(
         chats: ids.length,
       });
   }
-  return db.$transaction(async (tx) => {
-    await moveLastInboundForward(tx, ids, msg.at);
-    if (!target) return { chats: ids.length };
-    if (msg.providerMessageId) {
-      const seen = await tx.chatMessage.count({
-        where: { chatId: target, direction: 'inbound', providerMessageId: msg.providerMessageId },
-      });
-      if (seen > 0) return { chats: ids.length, storedIn: target };
-    }
-    await tx.chatMessage.create({
-      data: {
-        chatId: target,
-        direction: 'inbound',
-        text: msg.text,
-        providerMessageId: msg.providerMessageId ?? null,
-        createdAt: msg.at,
-      },
-    });
-    return { chats: ids.length, storedIn: target };
+  await moveLastInboundForward(tx, ids, msg.at);
+  if (!target) return { chats: ids.length };
+  await tx.chatMessage.create({
+    data: {
+      chatId: target,
+      direction: 'inbound',
+      text: msg.text,
+      providerMessageId: msg.providerMessageId ?? null,
+      createdAt: msg.at,
+    },
   });
+  return { chats: ids.length, storedIn: target };
 }

@@ -128,3 +128,32 @@ export function toDeliveryError(err: unknown, secrets: ReadonlyArray<string> = [
     message: redactSecrets(`Twilio client error: ${message}`, secrets),
   });
 }
+
+/**
+ * When Twilio created a message (Twilio's own clock), from its Messages API: inbound webhooks
+ * carry no timestamp, and consent changes are ordered by it. One client per account, kept.
+ */
+export function createTwilioMessageClock(
+  opts: Pick<TwilioMessagingOptions, 'baseUrl' | 'httpClient' | 'timeoutMs'> = {},
+): (account: { accountSid: string; authToken: string }, messageSid: string) => Promise<Date> {
+  const clients = new Map<string, { authToken: string; client: ReturnType<typeof twilio> }>();
+  return async (account, messageSid) => {
+    let entry = clients.get(account.accountSid);
+    if (!entry || entry.authToken !== account.authToken) {
+      const client = twilio(account.accountSid, account.authToken, {
+        autoRetry: false,
+        timeout: opts.timeoutMs ?? 5_000,
+        ...(opts.httpClient ? { httpClient: opts.httpClient } : {}),
+      });
+      if (opts.baseUrl) client.api.baseUrl = opts.baseUrl;
+      entry = { authToken: account.authToken, client };
+      clients.set(account.accountSid, entry);
+    }
+    try {
+      const message = await entry.client.messages(messageSid).fetch();
+      return message.dateCreated;
+    } catch (err) {
+      throw toDeliveryError(err, [account.authToken, `${account.accountSid}:${account.authToken}`]);
+    }
+  };
+}

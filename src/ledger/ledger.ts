@@ -8,7 +8,7 @@
 //      └──settle──▶ skipped | failed                      (nothing to send, or gave up)
 //   sent ──provider callback──▶ delivered | undelivered | failed
 //   sending, or failed as interrupted-during-dispatch ──callback carrying the row's id──▶ sent (…)
-import type { Db, DbClient } from '../db/client';
+import type { Db, DbClient, Prisma } from '../db/client';
 import type { NotificationStatus } from '../generated/prisma/client';
 import type { DeliveryOutcome, OccurrenceRef } from '../shared/reminder-contract';
 
@@ -167,14 +167,19 @@ export interface ProviderReport {
  * by any report for it, since a report proves the provider accepted the message. Feed entries for
  * what the contact's timeline should show. Returns the rows it changed.
  */
-export async function applyProviderReport(db: Db, report: ProviderReport): Promise<number> {
+export async function applyProviderReport(
+  db: Db,
+  report: ProviderReport,
+  /** Only rows matching this (the companies the reporting provider account serves). */
+  scope: Prisma.NotificationWhereInput = {},
+): Promise<number> {
   const rank = PROVIDER_RANK[report.status];
   if (rank === undefined) return 0;
   const byId = report.notificationId
     ? [{ id: report.notificationId, providerMessageId: null, status: { in: ['sending', 'failed'] as LedgerStatus[] } }]
     : [];
   const rows = await db.notification.findMany({
-    where: { OR: [{ providerMessageId: report.providerMessageId }, ...byId] },
+    where: { AND: [scope, { OR: [{ providerMessageId: report.providerMessageId }, ...byId] }] },
     select: { id: true },
   });
   let changed = 0;

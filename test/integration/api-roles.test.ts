@@ -161,6 +161,14 @@ function bodyFor(op: Operation): object | undefined {
     'DELETE /v1/mailboxes/{id}': undefined,
     'PUT /v1/mailboxes/{id}/access': { userIds: [clerkId] },
     'POST /v1/mailboxes/{id}/test': undefined,
+    'PUT /v1/channel-connections/twilio': {
+      accountSid: 'AC0123456789abcdef0123456789abcdef',
+      authToken: 'token',
+      smsFrom: '+15550009999',
+    },
+    'DELETE /v1/channel-connections/twilio': undefined,
+    'PUT /v1/channel-connections/instagram': { accountId: '1784', pageAccessToken: 'EAAG', appSecret: 's' },
+    'DELETE /v1/channel-connections/instagram': undefined,
     'POST /v1/notification-rules': {
       name: 'Clerk rule',
       kind: 'person',
@@ -204,6 +212,7 @@ const snapshot = async () =>
       f.db.mailboxAccess.findMany({ orderBy: { userId: 'asc' } }),
       f.db.notificationRule.findMany({ orderBy: { id: 'asc' } }),
       f.db.apiKey.findMany({ orderBy: { id: 'asc' }, select: { id: true, userId: true, revokedAt: true } }),
+      f.db.channelConnection.findMany({ orderBy: { id: 'asc' } }),
     ]),
   );
 

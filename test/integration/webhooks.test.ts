@@ -478,7 +478,7 @@ describe('Twilio status callbacks', () => {
   });
 });
 
-test('without TWILIO_AUTH_TOKEN the Twilio routes are 404 naming the missing variable', async () => {
+test('without TWILIO_AUTH_TOKEN, a number no company connected is 404 naming the missing variable', async () => {
   const res = await twilioPost(
     '/webhooks/twilio/inbound',
     inbound(newPhone(), 'STOP'),
@@ -487,7 +487,11 @@ test('without TWILIO_AUTH_TOKEN the Twilio routes are 404 naming the missing var
   );
   expect(res.status).toBe(404);
   expect(res.body).toEqual({
-    error: { code: 'not_found', message: 'Twilio webhooks are not configured: set TWILIO_AUTH_TOKEN' },
+    error: {
+      code: 'not_found',
+      message:
+        'Twilio webhooks are not configured: no company connected this number; set TWILIO_AUTH_TOKEN for the default account',
+    },
   });
 });
 
@@ -606,13 +610,17 @@ describe('Instagram', () => {
     expect(res.body.error.code).toBe('bad_request');
   });
 
-  test('without the app secret or verify token the Instagram routes are 404 naming what is missing', async () => {
+  test('without the app secret or verify token, and no company connection, the Instagram routes are 404 naming what is missing', async () => {
     const res = await request(appWith({ instagramAppSecret: undefined }))
       .get('/webhooks/instagram')
       .query({ 'hub.mode': 'subscribe' });
     expect(res.status).toBe(404);
     expect(res.body).toEqual({
-      error: { code: 'not_found', message: 'Instagram webhooks are not configured: set INSTAGRAM_APP_SECRET' },
+      error: {
+        code: 'not_found',
+        message:
+          'Instagram webhooks are not configured: no company connected this account; set INSTAGRAM_APP_SECRET for the default account',
+      },
     });
     const both = await instagramPost(
       '{}',
@@ -620,7 +628,7 @@ describe('Instagram', () => {
       appWith({ instagramAppSecret: undefined, instagramVerifyToken: undefined }),
     );
     expect(both.body.error.message).toBe(
-      'Instagram webhooks are not configured: set INSTAGRAM_APP_SECRET and INSTAGRAM_VERIFY_TOKEN',
+      'Instagram webhooks are not configured: no company connected this account; set INSTAGRAM_APP_SECRET and INSTAGRAM_VERIFY_TOKEN for the default account',
     );
   });
 });

@@ -8,9 +8,8 @@
 import { Router } from 'express';
 import type { Db } from '../../db/client';
 import type { Logger } from '../../runtime/logger';
-import { HttpError } from '../errors';
 import { instagramWebhooksRouter } from './instagram';
-import { twilioWebhooksRouter } from './twilio';
+import { twilioWebhooksRouter, type TwilioWebhooksDeps } from './twilio';
 import { unsubscribeRouter } from './unsubscribe';
 
 export interface WebhooksDeps {
@@ -18,53 +17,42 @@ export interface WebhooksDeps {
   logger: Logger;
   /** PUBLIC_BASE_URL (or its default): the origin providers call; Twilio signs the full URL. */
   publicBaseUrl: string;
-  /** TWILIO_AUTH_TOKEN; unset = Twilio webhooks answer 404. */
+  /** Unseals the companies' own channel credentials (MAILBOX_SECRET_KEY). */
+  secretKey?: Buffer | undefined;
+  /** The process-wide Twilio account: TWILIO_AUTH_TOKEN (and TWILIO_ACCOUNT_SID); unset = only
+   * companies' own connections. */
   twilioAuthToken?: string | undefined;
-  /** INSTAGRAM_APP_SECRET and INSTAGRAM_VERIFY_TOKEN; either unset = Instagram webhooks answer 404. */
+  twilioAccountSid?: string | undefined;
+  /** Reads a message's creation time from Twilio (for ordering consent changes). */
+  twilioMessageCreatedAt?: TwilioWebhooksDeps['messageCreatedAt'];
+  /** The process-wide Instagram app: INSTAGRAM_APP_SECRET and INSTAGRAM_VERIFY_TOKEN. */
   instagramAppSecret?: string | undefined;
   instagramVerifyToken?: string | undefined;
 }
 
 export function webhooksRouter(deps: WebhooksDeps): Router {
   const router = Router();
-
-  if (deps.twilioAuthToken) {
-    router.use(
-      twilioWebhooksRouter({
-        db: deps.db,
-        authToken: deps.twilioAuthToken,
-        publicBaseUrl: deps.publicBaseUrl,
-        logger: deps.logger,
-      }),
-    );
-  } else {
-    router.use('/webhooks/twilio', notConfigured('Twilio', ['TWILIO_AUTH_TOKEN']));
-  }
-
-  if (deps.instagramAppSecret && deps.instagramVerifyToken) {
-    router.use(
-      instagramWebhooksRouter({
-        db: deps.db,
-        appSecret: deps.instagramAppSecret,
-        verifyToken: deps.instagramVerifyToken,
-        logger: deps.logger,
-      }),
-    );
-  } else {
-    const missing = [
-      !deps.instagramAppSecret && 'INSTAGRAM_APP_SECRET',
-      !deps.instagramVerifyToken && 'INSTAGRAM_VERIFY_TOKEN',
-    ].filter((v): v is string => !!v);
-    router.use('/webhooks/instagram', notConfigured('Instagram', missing));
-  }
-
+  router.use(
+    twilioWebhooksRouter({
+      db: deps.db,
+      defaultAccount: deps.twilioAuthToken
+        ? { authToken: deps.twilioAuthToken, accountSid: deps.twilioAccountSid }
+        : undefined,
+      secretKey: deps.secretKey,
+      messageCreatedAt: deps.twilioMessageCreatedAt,
+      publicBaseUrl: deps.publicBaseUrl,
+      logger: deps.logger,
+    }),
+  );
+  router.use(
+    instagramWebhooksRouter({
+      db: deps.db,
+      appSecret: deps.instagramAppSecret,
+      verifyToken: deps.instagramVerifyToken,
+      secretKey: deps.secretKey,
+      logger: deps.logger,
+    }),
+  );
   router.use(unsubscribeRouter({ db: deps.db }));
   return router;
-}
-
-function notConfigured(provider: string, missing: string[]) {
-  const message = `${provider} webhooks are not configured: set ${missing.join(' and ')}`;
-  return () => {
-    throw new HttpError(404, 'not_found', message);
-  };
 }

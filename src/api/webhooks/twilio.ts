@@ -1,21 +1,43 @@
 // Twilio webhooks: inbound SMS/WhatsApp messages and message status callbacks.
 //
 // Outside /v1 and without API keys: Twilio proves itself with X-Twilio-Signature, an HMAC of the
-// URL it requested plus the sorted form parameters, keyed with the account's auth token (one
-// Twilio account serves every company, so the token comes from config). A request whose
-// signature does not verify is answered 403 before anything is read or written.
-import express, { Router, type RequestHandler } from 'express';
+// URL it requested plus the sorted form parameters, keyed with the auth token of the account
+// that sent it. Each company may connect its own Twilio account; the request says which by the
+// number it concerns (`To` of an inbound message, `From` of a status callback — our sender) or
+// its AccountSid, and is verified with THAT account's token and applied to that company's rows
+// only. Events of the process-wide default account (TWILIO_*) concern the companies without
+// their own connection. A request whose signature does not verify is answered 403 before
+// anything is written.
+//
+// Inbound messages are applied once per MessageSid (a replay or redelivery changes nothing), and
+// SMS consent changes in the order of Twilio's own message times.
+import express, { Router, type Request } from 'express';
 import twilio from 'twilio';
 import type { Db } from '../../db/client';
 import type { Logger } from '../../runtime/logger';
 import { recordInboundChatMessage } from '../../chats/inbound';
 import { applyProviderReport, isKnownProviderStatus } from '../../ledger/ledger';
-import { forbidden } from '../errors';
+import { applySmsConsent, firstDelivery } from '../../channels/consent';
+import {
+  inScope,
+  resolveTwilioAccount,
+  type DefaultTwilioAccount,
+  type ResolvedTwilioAccount,
+} from '../../channels/connections';
+import { forbidden, HttpError } from '../errors';
 
 export interface TwilioWebhooksDeps {
   db: Db;
-  /** TWILIO_AUTH_TOKEN: the key Twilio signs its webhook requests with. */
-  authToken: string;
+  /** The process-wide account (TWILIO_AUTH_TOKEN, TWILIO_ACCOUNT_SID), if any. */
+  defaultAccount?: DefaultTwilioAccount | undefined;
+  /** Unseals the tokens of the companies' own connections (MAILBOX_SECRET_KEY). */
+  secretKey?: Buffer | undefined;
+  /**
+   * When Twilio created a message (its own clock), read back from Twilio's Messages API: the
+   * inbound webhook carries no timestamp of its own. Without it (or when Twilio cannot be asked)
+   * the time the webhook arrived is used.
+   */
+  messageCreatedAt?: (account: { accountSid: string; authToken: string }, messageSid: string) => Promise<Date>;
   /**
    * Origin Twilio calls (PUBLIC_BASE_URL), e.g. `https://reminders.example.com`. The signature
    * covers the URL exactly as Twilio requested it, so behind a proxy this must be the public
@@ -38,10 +60,36 @@ export function twilioWebhooksRouter(deps: TwilioWebhooksDeps): Router {
   const { db, logger } = deps;
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 200 });
-  const verified = verifyTwilioSignature(deps.authToken, deps.publicBaseUrl);
+  const origin = deps.publicBaseUrl.replace(/\/+$/, '');
 
-  router.post('/webhooks/twilio/inbound', form, verified, async (req, res) => {
+  /** The account the request is for, its signature checked with that account's token. */
+  async function verifiedAccount(req: Request, ourNumber: string | undefined): Promise<ResolvedTwilioAccount> {
     const params = formParams(req.body);
+    const account = await resolveTwilioAccount(
+      db,
+      { ourNumber, accountSid: params.AccountSid },
+      deps.secretKey,
+      deps.defaultAccount,
+    );
+    if (!account && !deps.defaultAccount)
+      throw new HttpError(
+        404,
+        'not_found',
+        'Twilio webhooks are not configured: no company connected this number; set TWILIO_AUTH_TOKEN for the default account',
+      );
+    const signature = req.get('X-Twilio-Signature');
+    const body =
+      req.body && typeof req.body === 'object' && !Buffer.isBuffer(req.body)
+        ? (req.body as Record<string, unknown>)
+        : {};
+    if (!account || !signature || !twilio.validateRequest(account.authToken, signature, origin + req.originalUrl, body))
+      throw forbidden('Invalid or missing X-Twilio-Signature');
+    return account;
+  }
+
+  router.post('/webhooks/twilio/inbound', form, async (req, res) => {
+    const params = formParams(req.body);
+    const account = await verifiedAccount(req, params.To);
     const from = params.From ?? '';
     const isWhatsApp = from.startsWith(WHATSAPP_PREFIX);
     const phone = isWhatsApp ? from.slice(WHATSAPP_PREFIX.length) : from;
@@ -49,41 +97,66 @@ export function twilioWebhooksRouter(deps: TwilioWebhooksDeps): Router {
       logger.warn('twilio inbound: sender is not an E.164 number; ignored', { messageSid: params.MessageSid });
       return void res.type('text/xml').send(EMPTY_TWIML);
     }
-    const body = params.Body ?? '';
     const messageSid = params.MessageSid ?? params.SmsSid;
+    const receivedAt = new Date();
+    const consent = smsConsentChange({ isWhatsApp, body: params.Body ?? '', optOutType: params.OptOutType });
+    // Read before the transaction: it waits on Twilio.
+    const consentAt =
+      consent !== undefined && messageSid ? await messageTime(deps, account, messageSid, receivedAt) : receivedAt;
 
-    if (isWhatsApp) {
-      // WhatsApp's 24-hour window opens when the client writes to us. Only existing chats count:
-      // an unknown sender is not matched to a contact by phone (it could be anyone's).
-      await recordInboundChatMessage(db, logger, {
-        channel: 'whatsapp',
-        address: phone,
-        at: new Date(),
-        text: body,
-        providerMessageId: messageSid,
-      });
-    }
-
-    const consent = smsConsentChange({ isWhatsApp, body, optOutType: params.OptOutType });
-    if (consent !== undefined) await setSmsConsent(db, phone, consent, isWhatsApp ? 'WhatsApp' : 'SMS');
-
+    await db.$transaction(async (tx) => {
+      if (messageSid && !(await firstDelivery(tx, 'twilio', messageSid))) {
+        logger.info('twilio inbound: message already handled; ignored', { messageSid });
+        return;
+      }
+      if (isWhatsApp) {
+        // WhatsApp's 24-hour window opens when the client writes to us. Only existing chats count:
+        // an unknown sender is not matched to a contact by phone (it could be anyone's).
+        await recordInboundChatMessage(
+          tx,
+          logger,
+          {
+            channel: 'whatsapp',
+            address: phone,
+            at: receivedAt,
+            text: params.Body ?? '',
+            providerMessageId: messageSid,
+          },
+          inScope(account.scope),
+        );
+      }
+      if (consent !== undefined)
+        await applySmsConsent(tx, {
+          scope: account.scope,
+          phone,
+          consent,
+          at: consentAt,
+          via: isWhatsApp ? 'WhatsApp' : 'SMS',
+        });
+    });
     res.type('text/xml').send(EMPTY_TWIML);
   });
 
-  router.post('/webhooks/twilio/status', form, verified, async (req, res) => {
+  router.post('/webhooks/twilio/status', form, async (req, res) => {
     const params = formParams(req.body);
+    const account = await verifiedAccount(req, params.From);
     const sid = params.MessageSid ?? params.SmsSid;
     const reported = (params.MessageStatus ?? params.SmsStatus ?? '').toLowerCase();
     // Our StatusCallback URLs carry the ledger row's id, so a report can settle a send whose
     // answer a crash cut off (the row has no MessageSid yet). The signature covers the query too.
     const notificationId = typeof req.query.notificationId === 'string' ? req.query.notificationId : undefined;
     if (sid && isKnownProviderStatus(reported)) {
-      await applyProviderReport(db, {
-        providerMessageId: sid,
-        status: reported,
-        ...(notificationId && UUID.test(notificationId) ? { notificationId } : {}),
-        ...(params.ErrorCode ? { errorCode: params.ErrorCode } : {}),
-      });
+      await applyProviderReport(
+        db,
+        {
+          providerMessageId: sid,
+          status: reported,
+          ...(notificationId && UUID.test(notificationId) ? { notificationId } : {}),
+          ...(params.ErrorCode ? { errorCode: params.ErrorCode } : {}),
+        },
+        // Only the rows of the companies this account serves.
+        inScope(account.scope),
+      );
     } else logger.debug('twilio status callback ignored', { messageSid: sid, status: reported });
     // Unknown sids and statuses are acknowledged too: Twilio has nothing to retry.
     res.type('text/xml').send(EMPTY_TWIML);
@@ -92,21 +165,28 @@ export function twilioWebhooksRouter(deps: TwilioWebhooksDeps): Router {
   return router;
 }
 
-/** 403 unless X-Twilio-Signature matches publicBaseUrl + the requested path and the form parameters. */
-function verifyTwilioSignature(authToken: string, publicBaseUrl: string): RequestHandler {
-  const origin = publicBaseUrl.replace(/\/+$/, '');
-  return (req, _res, next) => {
-    const signature = req.get('X-Twilio-Signature');
-    const url = origin + req.originalUrl;
-    const params =
-      req.body && typeof req.body === 'object' && !Buffer.isBuffer(req.body)
-        ? (req.body as Record<string, unknown>)
-        : {};
-    if (!signature || !twilio.validateRequest(authToken, signature, url, params)) {
-      return next(forbidden('Invalid or missing X-Twilio-Signature'));
-    }
-    next();
-  };
+/** Twilio's creation time of the message, or `fallback` when Twilio cannot tell us. */
+async function messageTime(
+  deps: TwilioWebhooksDeps,
+  account: ResolvedTwilioAccount,
+  messageSid: string,
+  fallback: Date,
+): Promise<Date> {
+  if (!deps.messageCreatedAt || !account.accountSid) return fallback;
+  try {
+    const at = await deps.messageCreatedAt(
+      { accountSid: account.accountSid, authToken: account.authToken },
+      messageSid,
+    );
+    // A clock ahead of ours must not make an opt-out "newer" than changes still to come.
+    return Number.isNaN(at.getTime()) ? fallback : new Date(Math.min(at.getTime(), fallback.getTime()));
+  } catch (error) {
+    deps.logger.warn('twilio inbound: message time unavailable; using the arrival time', {
+      messageSid,
+      error: error instanceof Error ? error.message : String(error),
+    });
+    return fallback;
+  }
 }
 
 /** The form's single-valued parameters as strings (Twilio never repeats the ones read here). */
@@ -142,36 +222,4 @@ export function smsConsentChange(input: {
   if (OPT_OUT_KEYWORDS.has(word)) return false;
   if (!input.isWhatsApp && OPT_IN_KEYWORDS.has(word)) return true;
   return undefined;
-}
-
-/**
- * Sets smsConsent on every contact with that phone number, in every company: the opt-out list is
- * the shared Twilio sender's, so it applies to all of them. Each contact whose consent actually
- * changes gets a feed entry.
- */
-async function setSmsConsent(db: Db, phone: string, consent: boolean, via: string): Promise<void> {
-  const contacts = await db.contact.findMany({
-    where: { phone, smsConsent: !consent },
-    select: { id: true, companyId: true },
-  });
-  for (const contact of contacts) {
-    await db.$transaction(async (tx) => {
-      const changed = await tx.contact.updateMany({
-        where: { id: contact.id, smsConsent: !consent },
-        data: { smsConsent: consent },
-      });
-      if (changed.count === 0) return;
-      await tx.activityEntry.create({
-        data: {
-          companyId: contact.companyId,
-          contactId: contact.id,
-          kind: consent ? 'consent.sms.given' : 'consent.sms.withdrawn',
-          text: consent
-            ? `SMS consent given: the client replied to opt in by ${via}`
-            : `SMS consent withdrawn: the client replied to opt out by ${via}`,
-          channel: 'sms',
-        },
-      });
-    });
-  }
 }

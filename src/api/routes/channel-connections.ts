@@ -1,0 +1,151 @@
+// The company's own messaging accounts: its Twilio account with its SMS and WhatsApp senders, and
+// its Instagram business account. Secrets are sealed like mailbox passwords and never returned;
+// saving a connection always takes its secrets (they go only where they were entered). Without
+// a connection the company uses the process-wide account of a single-company install.
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type { ChannelConnection } from '../../generated/prisma/client';
+import { encryptSecret } from '../../security/secret-box';
+import { HttpError, notFound } from '../errors';
+import { addRoute } from '../routing';
+import { e164 } from '../schemas';
+import type { RouteDeps } from './deps';
+
+const connectionSchema = z.object({
+  provider: z.enum(['twilio', 'instagram']),
+  /** Twilio account SID, or the Instagram business account id. */
+  accountId: z.string(),
+  smsFrom: z.string().nullable(),
+  whatsappFrom: z.string().nullable(),
+  /** Instagram: the verify token to enter in the Meta app's webhook settings. */
+  verifyToken: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+const messagingServiceOrNumber = z
+  .string()
+  .regex(/^(\+[1-9]\d{6,14}|MG[0-9a-fA-F]{32})$/, 'must be an E.164 number or a Messaging Service SID (MG…)');
+
+export function channelConnectionRoutes({ routes, mailboxSecretKey }: RouteDeps): void {
+  const seal = (secret: string) => {
+    if (!mailboxSecretKey)
+      throw new HttpError(
+        503,
+        'not_configured',
+        'Channel connections need MAILBOX_SECRET_KEY to be configured on the server',
+      );
+    return encryptSecret(secret, mailboxSecretKey);
+  };
+
+  addRoute(routes, {
+    method: 'get',
+    path: '/v1/channel-connections',
+    tag: 'Channel connections',
+    summary: "The company's own Twilio and Instagram accounts (no secrets)",
+    response: z.object({ items: z.array(connectionSchema) }),
+    handler: async ({ db, auth }) => ({
+      items: (
+        await db.channelConnection.findMany({ where: { companyId: auth.companyId }, orderBy: { provider: 'asc' } })
+      ).map(toConnection),
+    }),
+  });
+
+  addRoute(routes, {
+    method: 'put',
+    path: '/v1/channel-connections/twilio',
+    tag: 'Channel connections',
+    access: 'admin',
+    errors: [409],
+    summary:
+      "Connect (or replace) the company's Twilio account and senders; inbound messages to these numbers are this company's",
+    body: z
+      .strictObject({
+        accountSid: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be an account SID (AC + 32 hex)'),
+        authToken: z.string().min(1).max(200),
+        smsFrom: messagingServiceOrNumber.optional(),
+        whatsappFrom: e164.optional(),
+      })
+      .refine((b) => b.smsFrom !== undefined || b.whatsappFrom !== undefined, {
+        message: 'give smsFrom, whatsappFrom or both',
+        path: ['smsFrom'],
+      }),
+    response: connectionSchema,
+    handler: async ({ db, auth, body }) => {
+      const data = {
+        accountId: body.accountSid,
+        secretEncrypted: seal(body.authToken),
+        smsFrom: body.smsFrom ?? null,
+        whatsappFrom: body.whatsappFrom ?? null,
+      };
+      return toConnection(
+        await db.channelConnection.upsert({
+          where: { companyId_provider: { companyId: auth.companyId, provider: 'twilio' } },
+          create: { ...data, companyId: auth.companyId, provider: 'twilio' },
+          update: data,
+        }),
+      );
+    },
+  });
+
+  addRoute(routes, {
+    method: 'put',
+    path: '/v1/channel-connections/instagram',
+    tag: 'Channel connections',
+    access: 'admin',
+    errors: [409],
+    summary: "Connect (or replace) the company's Instagram business account; its verify token is generated",
+    body: z.strictObject({
+      accountId: z.string().regex(/^\d{1,32}$/, 'must be the numeric Instagram business account id'),
+      pageAccessToken: z.string().min(1).max(1000),
+      appSecret: z.string().min(1).max(200),
+    }),
+    response: connectionSchema,
+    handler: async ({ db, auth, body }) => {
+      const data = {
+        accountId: body.accountId,
+        secretEncrypted: seal(body.pageAccessToken),
+        appSecretEncrypted: seal(body.appSecret),
+      };
+      return toConnection(
+        await db.channelConnection.upsert({
+          where: { companyId_provider: { companyId: auth.companyId, provider: 'instagram' } },
+          create: {
+            ...data,
+            companyId: auth.companyId,
+            provider: 'instagram',
+            verifyToken: randomBytes(24).toString('base64url'),
+          },
+          update: data,
+        }),
+      );
+    },
+  });
+
+  for (const provider of ['twilio', 'instagram'] as const) {
+    addRoute(routes, {
+      method: 'delete',
+      path: `/v1/channel-connections/${provider}`,
+      tag: 'Channel connections',
+      access: 'admin',
+      status: 204,
+      summary: `Disconnect the company's ${provider === 'twilio' ? 'Twilio' : 'Instagram'} account (the process-wide default applies again, if any)`,
+      handler: async ({ db, auth }) => {
+        const removed = await db.channelConnection.deleteMany({ where: { companyId: auth.companyId, provider } });
+        if (removed.count === 0) throw notFound('Channel connection');
+      },
+    });
+  }
+}
+
+function toConnection(c: ChannelConnection) {
+  return {
+    provider: c.provider,
+    accountId: c.accountId,
+    smsFrom: c.smsFrom,
+    whatsappFrom: c.whatsappFrom,
+    verifyToken: c.verifyToken,
+    createdAt: c.createdAt.toISOString(),
+    updatedAt: c.updatedAt.toISOString(),
+  };
+}
