@@ -179,3 +179,41 @@ describe('contacts', () => {
     expect(res.body.error.code).toBe('invalid_json');
   });
 });
+
+test('a consent changed through the API is stamped with its time (a late opt-out message cannot undo it); re-saving the same value is no change', async () => {
+  const created = await f.a.api.post('/v1/contacts', { kind: 'person', name: 'Stamped', smsConsent: true });
+  expect(created.status).toBe(201);
+  const row = () => f.db.contact.findUniqueOrThrow({ where: { id: created.body.id } });
+  const first = await row();
+  expect(first.smsConsentChangedAt).toBeInstanceOf(Date);
+  expect(first.emailConsentChangedAt).toBeInstanceOf(Date);
+
+  expect((await f.a.api.patch(`/v1/contacts/${created.body.id}`, { smsConsent: true })).status).toBe(200);
+  expect((await row()).smsConsentChangedAt).toEqual(first.smsConsentChangedAt);
+
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  expect((await f.a.api.patch(`/v1/contacts/${created.body.id}`, { smsConsent: false })).status).toBe(200);
+  const after = await row();
+  expect(after.smsConsentChangedAt!.getTime()).toBeGreaterThan(first.smsConsentChangedAt!.getTime());
+  expect(after.emailConsentChangedAt).toEqual(first.emailConsentChangedAt);
+});
+
+test('/openapi.json documents the webhooks and the unsubscribe link, without an API key requirement', async () => {
+  const doc = (await request(f.app).get('/openapi.json')).body;
+  for (const [path, method] of [
+    ['/webhooks/twilio/inbound', 'post'],
+    ['/webhooks/twilio/status', 'post'],
+    ['/webhooks/instagram', 'get'],
+    ['/webhooks/instagram', 'post'],
+    ['/webhooks/unsubscribe/{notificationId}', 'get'],
+    ['/webhooks/unsubscribe/{notificationId}', 'post'],
+  ] as const) {
+    const op = doc.paths[path]?.[method];
+    expect({ path, method, documented: op !== undefined }).toEqual({ path, method, documented: true });
+    expect(op.security).toEqual([]);
+    expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['200', '404']));
+  }
+  expect(Object.keys(doc.paths['/webhooks/unsubscribe/{notificationId}'].post.requestBody.content)).toEqual([
+    'application/x-www-form-urlencoded',
+  ]);
+});

@@ -338,6 +338,112 @@ describe('Twilio inbound', () => {
   });
 });
 
+describe('replays and ordering (issue 9, item 4)', () => {
+  // Twilio's own creation time of each message, as its Messages API would report it.
+  const createdAt = new Map<string, Date>();
+  const appWithClock = () =>
+    appWith({
+      twilioAccountSid: 'AC00000000000000000000000000000000',
+      twilioMessageCreatedAt: async (_account, messageSid) => {
+        const at = createdAt.get(messageSid);
+        if (!at) throw new Error(`no such message ${messageSid}`);
+        return at;
+      },
+    });
+  const send = (params: Record<string, string>) =>
+    twilioPost(
+      '/webhooks/twilio/inbound',
+      params,
+      twilioSignature(`${PUBLIC_BASE_URL}/webhooks/twilio/inbound`, params),
+      appWithClock(),
+    );
+  const consentOf = async (id: string) => (await db.contact.findUniqueOrThrow({ where: { id } })).smsConsent;
+
+  test('a correctly signed STOP replayed after a START changes nothing: consent stays given, no feed entry', async () => {
+    const phone = newPhone();
+    const company = await newCompany();
+    const contact = await newContact(company.id, { phone, smsConsent: true });
+    const stop = inbound(phone, 'STOP');
+    const start = inbound(phone, 'START');
+    createdAt.set(stop.MessageSid, new Date(Date.now() - 60_000));
+    createdAt.set(start.MessageSid, new Date(Date.now() - 30_000));
+    expectEmptyTwiml(await send(stop));
+    expectEmptyTwiml(await send(start));
+    expect(await consentOf(contact.id)).toBe(true);
+    const entries = await db.activityEntry.count({ where: { contactId: contact.id } });
+
+    expectEmptyTwiml(await send(stop)); // the replay
+    expect(await consentOf(contact.id)).toBe(true);
+    expect(await db.activityEntry.count({ where: { contactId: contact.id } })).toBe(entries);
+    expect(
+      await db.processedWebhookMessage.count({ where: { messageId: { in: [stop.MessageSid, start.MessageSid] } } }),
+    ).toBe(2);
+  });
+
+  test('a START replayed after a STOP does not give consent back', async () => {
+    const phone = newPhone();
+    const company = await newCompany();
+    const contact = await newContact(company.id, { phone, smsConsent: false });
+    const start = inbound(phone, 'START');
+    const stop = inbound(phone, 'STOP');
+    createdAt.set(start.MessageSid, new Date(Date.now() - 60_000));
+    createdAt.set(stop.MessageSid, new Date(Date.now() - 30_000));
+    await send(start);
+    await send(stop);
+    await send(start);
+    expect(await consentOf(contact.id)).toBe(false);
+  });
+
+  test("a late STOP (a new MessageSid, but older by Twilio's clock than the START already applied) does not undo it", async () => {
+    const phone = newPhone();
+    const company = await newCompany();
+    const contact = await newContact(company.id, { phone, smsConsent: false });
+    const start = inbound(phone, 'START');
+    const lateStop = inbound(phone, 'STOP');
+    createdAt.set(lateStop.MessageSid, new Date(Date.now() - 120_000));
+    createdAt.set(start.MessageSid, new Date(Date.now() - 60_000));
+    await send(start);
+    expect(await consentOf(contact.id)).toBe(true);
+    expectEmptyTwiml(await send(lateStop));
+    expect(await consentOf(contact.id)).toBe(true);
+    expect(await db.activityEntry.count({ where: { contactId: contact.id, kind: 'consent.sms.withdrawn' } })).toBe(0);
+
+    // A STOP that is really newer still applies.
+    const newStop = inbound(phone, 'STOP');
+    createdAt.set(newStop.MessageSid, new Date(Date.now() - 1_000));
+    await send(newStop);
+    expect(await consentOf(contact.id)).toBe(false);
+  });
+
+  test('a consent change made in the API after the message was written wins over that late message', async () => {
+    const phone = newPhone();
+    const company = await newCompany();
+    const contact = await newContact(company.id, { phone, smsConsent: true });
+    const stop = inbound(phone, 'STOP');
+    createdAt.set(stop.MessageSid, new Date(Date.now() - 60_000));
+    // The client re-subscribed by phone and a user ticked the box a moment ago.
+    await db.contact.update({ where: { id: contact.id }, data: { smsConsent: true, smsConsentChangedAt: new Date() } });
+    await send(stop);
+    expect(await consentOf(contact.id)).toBe(true);
+  });
+
+  test('a replayed WhatsApp message does not move the chat window nor store the text twice', async () => {
+    const phone = newPhone();
+    const company = await newCompany();
+    const contact = await newContact(company.id, { phone });
+    const chat = await db.chat.create({
+      data: { companyId: company.id, contactId: contact.id, channel: 'whatsapp', address: phone },
+    });
+    const params = inbound(`whatsapp:${phone}`, 'Thanks, see you');
+    expectEmptyTwiml(await send(params));
+    const opened = (await db.chat.findUniqueOrThrow({ where: { id: chat.id } })).lastInboundAt!;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expectEmptyTwiml(await send(params)); // replayed later
+    expect((await db.chat.findUniqueOrThrow({ where: { id: chat.id } })).lastInboundAt).toEqual(opened);
+    expect(await db.chatMessage.count({ where: { chatId: chat.id } })).toBe(1);
+  });
+});
+
 describe('Twilio status callbacks', () => {
   async function sentNotification(channel = 'sms') {
     const company = await newCompany();
@@ -644,7 +750,7 @@ describe('unsubscribe link', () => {
     return { company, contact, notification };
   }
 
-  test('GET shows a page with a one-click form and changes nothing (mail scanners prefetch links)', async () => {
+  test('GET shows a page with two choices (only these reminders, all email) and changes nothing (mail scanners prefetch links)', async () => {
     const { company, contact, notification } = await emailed();
     const before = await snapshot();
     const res = await request(appWith()).get(`/webhooks/unsubscribe/${notification.id}`);
@@ -652,8 +758,12 @@ describe('unsubscribe link', () => {
     expect(res.headers['content-type']).toMatch(/^text\/html/);
     expect(res.headers['referrer-policy']).toBe('no-referrer');
     expect(res.headers['cache-control']).toBe('no-store');
-    expect(res.text).toContain('<form method="post">');
-    expect(res.text).toContain('<input type="hidden" name="List-Unsubscribe" value="One-Click">');
+    // Two choices: only these reminders (the rule), or all email.
+    expect(res.text.match(/<form method="post">/g)).toHaveLength(2);
+    expect(res.text).toContain('<input type="hidden" name="scope" value="rule">');
+    expect(res.text).toContain('<input type="hidden" name="scope" value="all">');
+    expect(res.text).toContain('Only these reminders');
+    expect(res.text).toContain('All email');
     expect(res.text).toContain(company.name.replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;'));
     expect(res.text).not.toContain('<Sons>');
     expect(await snapshot()).toEqual(before);
@@ -678,6 +788,43 @@ describe('unsubscribe link', () => {
 
     const page = await request(appWith()).get(`/webhooks/unsubscribe/${notification.id}`);
     expect(page.text).not.toContain('<form');
+  });
+
+  test('"only these reminders" opts the contact out of that rule alone (one row, one feed entry), keeping email consent', async () => {
+    const { contact, notification } = await emailed();
+    for (let i = 0; i < 2; i++) {
+      const res = await request(appWith())
+        .post(`/webhooks/unsubscribe/${notification.id}`)
+        .type('form')
+        .send('scope=rule');
+      expect(res.status).toBe(200);
+      expect(res.text).toContain('You are unsubscribed from the reminders');
+    }
+    expect((await db.contact.findUniqueOrThrow({ where: { id: contact.id } })).emailConsent).toBe(true);
+    expect(await db.ruleUnsubscribe.findMany({ where: { contactId: contact.id } })).toEqual([
+      expect.objectContaining({ ruleId: notification.ruleId }),
+    ]);
+    expect(await db.activityEntry.findMany({ where: { contactId: contact.id } })).toEqual([
+      expect.objectContaining({ kind: 'consent.rule.withdrawn', channel: 'email' }),
+    ]);
+    // The page now offers only "all email".
+    const page = await request(appWith()).get(`/webhooks/unsubscribe/${notification.id}`);
+    expect(page.text).toContain('You no longer receive the reminders');
+    expect(page.text).not.toContain('value="rule"');
+    expect(page.text).toContain('value="all"');
+  });
+
+  test('"all email" from the page withdraws email consent and stamps when', async () => {
+    const { contact, notification } = await emailed();
+    const res = await request(appWith())
+      .post(`/webhooks/unsubscribe/${notification.id}`)
+      .type('form')
+      .send('scope=all');
+    expect(res.status).toBe(200);
+    const after = await db.contact.findUniqueOrThrow({ where: { id: contact.id } });
+    expect(after.emailConsent).toBe(false);
+    expect(after.emailConsentChangedAt).toBeInstanceOf(Date);
+    expect(await db.ruleUnsubscribe.count({ where: { contactId: contact.id } })).toBe(0);
   });
 
   test('a POST without the one-click body is 400 and changes nothing', async () => {

@@ -95,7 +95,12 @@ export function contactRoutes({ routes }: RouteDeps): void {
     handler: async ({ db, auth, body }) => {
       const fields = checkFieldValues(await form(db, auth.companyId, body.kind), body.fields);
       const contact = await db.contact.create({
-        data: { ...body, fields: mergeFieldValues({}, fields), companyId: auth.companyId },
+        data: {
+          ...body,
+          ...consentChangedAt(undefined, body),
+          fields: mergeFieldValues({}, fields),
+          companyId: auth.companyId,
+        },
       });
       await recordReminderChange(db, { kind: 'contact', companyId: auth.companyId, contactId: contact.id });
       return toContact(contact);
@@ -132,7 +137,7 @@ export function contactRoutes({ routes }: RouteDeps): void {
       );
       const contact = await db.contact.update({
         where: { id: existing.id },
-        data: { ...body, fields: kept },
+        data: { ...body, ...consentChangedAt(existing, body), fields: kept },
       });
       await recordReminderChange(db, { kind: 'contact', companyId: auth.companyId, contactId: contact.id });
       return toContact(contact);
@@ -167,5 +172,23 @@ export function toContact(c: Contact) {
     fields: (c.fields ?? {}) as Record<string, unknown>,
     createdAt: c.createdAt.toISOString(),
     updatedAt: c.updatedAt.toISOString(),
+  };
+}
+
+/**
+ * When a user changes a consent here, the change is stamped with the current time, so that an
+ * opt-out or opt-in message the client wrote earlier (a late or replayed webhook) cannot undo it.
+ * Re-saving the same value is no change: a STOP that arrives later still applies.
+ */
+function consentChangedAt(
+  existing: { smsConsent: boolean; emailConsent: boolean } | undefined,
+  body: { smsConsent?: boolean | undefined; emailConsent?: boolean | undefined },
+): { smsConsentChangedAt?: Date; emailConsentChangedAt?: Date } {
+  const now = new Date();
+  return {
+    ...(body.smsConsent !== undefined && body.smsConsent !== existing?.smsConsent ? { smsConsentChangedAt: now } : {}),
+    ...(body.emailConsent !== undefined && body.emailConsent !== existing?.emailConsent
+      ? { emailConsentChangedAt: now }
+      : {}),
   };
 }
