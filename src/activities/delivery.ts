@@ -23,6 +23,7 @@ import type {
   ReminderPlan,
 } from '../shared/reminder-contract';
 import { DEFAULT_SUBJECT_TEMPLATE, renderTemplate } from '../templates/message-template';
+import { withUnsubscribeFooter } from '../templates/unsubscribe-footer';
 
 export interface DeliveryDeps {
   db: Db;
@@ -570,7 +571,7 @@ async function sendEmail(
       from,
       to: rows.contact.email!,
       subject: message.subject,
-      text: message.body,
+      text: unsubscribe ? withUnsubscribeFooter(message.body, unsubscribe) : message.body,
       messageId: message.messageId,
       headers: unsubscribe
         ? { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' }

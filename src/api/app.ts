@@ -11,6 +11,7 @@ import { errorHandler, HttpError, notFoundHandler } from './errors';
 import { healthRouter, type HealthChecks } from './health';
 import { measureRequests, metricsRouter, type ApiMetrics } from './metrics';
 import { buildOpenApiDocument } from './openapi';
+import { registerWebhookDocs } from './webhooks/openapi';
 import { activityRoutes } from './routes/activity';
 import { apiKeyRoutes } from './routes/api-keys';
 import { channelConnectionRoutes } from './routes/channel-connections';
@@ -93,6 +94,7 @@ export function createApp(deps: AppDeps): express.Express {
     mailboxConnect: deps.mailboxConnect ?? { hosts: { allowPrivateHosts: false } },
   };
   for (const register of ROUTE_MODULES) register(routeDeps);
+  registerWebhookDocs(registry);
   const document = buildOpenApiDocument(registry);
 
   app.get('/openapi.json', (_req, res) => void res.json(document));

@@ -114,7 +114,10 @@ describe('email from the gateway', () => {
     expect(mail?.rcptTo).toEqual(['ada@example.com']);
     expect(mail?.parsed.from?.value).toEqual([{ address: GATEWAY_EMAIL, name: '' }]);
     expect(mail?.parsed.subject).toBe(`Birthday reminder from ${fx.companyName}`);
-    expect(mail?.parsed.text?.trim()).toBe(defaultBodyFor(fx));
+    // The link is in the body's footer as well: many mail clients never show the header's button.
+    expect(mail?.parsed.text?.trim()).toBe(
+      `${defaultBodyFor(fx)}\n\n-- \nTo stop these reminders, or all email from us: ${unsubscribeUrl(step.notificationId)}`,
+    );
     expect(mail?.parsed.messageId).toBe(messageId);
     expect(mail?.headers['list-unsubscribe']).toBe(`List-Unsubscribe: <${unsubscribeUrl(step.notificationId)}>`);
     expect(mail?.headers['list-unsubscribe-post']).toBe('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
@@ -194,6 +197,9 @@ describe('email from a connected mailbox', () => {
     // The link withdraws the same emailConsent that gates mailbox sends, so mailbox mail carries it as well.
     expect(mail?.headers['list-unsubscribe']).toBe(`List-Unsubscribe: <${unsubscribeUrl(step.notificationId)}>`);
     expect(mail?.headers['list-unsubscribe-post']).toBe('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
+    expect(mail?.parsed.text).toContain(
+      `-- \nTo stop these reminders, or all email from us: ${unsubscribeUrl(step.notificationId)}`,
+    );
     expect(await ledgerRow(fx)).toMatchObject({ status: 'sent', sender: MAILBOX.address });
     expect((await contactFeed(db, fx.contactId)).map((e) => e.sender)).toEqual([MAILBOX.address]);
   });
