@@ -35,6 +35,15 @@ export function checkTemplate(source: string): string[] {
     const name = (mustache.path as hbs.AST.PathExpression).original;
     if (!ALLOWED.has(name)) problems.add(`unknown variable "${name}" (known: ${TEMPLATE_VARIABLES.join(', ')})`);
   }
+  // Every variable has a non-empty value at send time (names and labels are required), so a
+  // template renders to nothing exactly when it has no variable and no text outside comments.
+  const saysSomething = ast.body.some(
+    (node) =>
+      node.type === 'MustacheStatement' ||
+      (node.type === 'ContentStatement' && /\S/.test((node as hbs.AST.ContentStatement).value)),
+  );
+  if (problems.size === 0 && !saysSomething)
+    problems.add('renders to an empty message (only blanks or {{! comments }}); write the text to send');
   return [...problems];
 }
 

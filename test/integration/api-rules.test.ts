@@ -49,6 +49,34 @@ describe('rules', () => {
     expect(res.body.error.details.map((d: { path: string }) => d.path)).toContain(`body.${field}`);
   });
 
+  test.each([
+    ['only a comment', { bodyTemplate: '{{! nothing to say }}' }, 'body.bodyTemplate'],
+    ['comments and blanks', { bodyTemplate: '  {{!-- a --}}\n {{! b }}  ' }, 'body.bodyTemplate'],
+    [
+      'an email subject that is only a comment',
+      { channel: 'email', emailSender: 'gateway', subjectTemplate: '{{! later }}' },
+      'body.subjectTemplate',
+    ],
+  ])(
+    'a template that renders to an empty message (%s) is refused on create and edit, naming the field',
+    async (_what, over, path) => {
+      const res = await f.a.api.post('/v1/notification-rules', smsRule(over));
+      expect(res.status).toBe(400);
+      expect(res.body.error.details).toContainEqual({
+        path,
+        message: expect.stringMatching(/renders to an empty message/),
+      });
+      const rule = await f.a.api.post(
+        '/v1/notification-rules',
+        smsRule({ ...over, bodyTemplate: 'Hi {{contactName}}', subjectTemplate: undefined }),
+      );
+      expect(rule.status).toBe(201);
+      const edit = await f.a.api.patch(`/v1/notification-rules/${rule.body.id}`, over);
+      expect(edit.status).toBe(400);
+      expect(edit.body.error.details.map((d: { path: string }) => d.path)).toContain(path);
+    },
+  );
+
   test('a rule on a non-date field is refused with the field named', async () => {
     const text = await f.a.api.post('/v1/contact-fields', {
       kind: 'person',

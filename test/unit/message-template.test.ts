@@ -25,6 +25,10 @@ test.each([
   ['{{> partial}}', /blocks, helpers and partials/],
   ['{{* contactName}}', /blocks, helpers and partials/],
   ['{{contactName', /does not parse/],
+  ['', /renders to an empty message/],
+  ['  \n ', /renders to an empty message/],
+  ['{{! only a comment }}', /renders to an empty message/],
+  ['{{!-- a --}} {{! b }}', /renders to an empty message/],
 ])('%s is refused at save time', (template, message) => {
   const problems = checkTemplate(template);
   expect(problems.join('\n')).toMatch(message);
@@ -32,8 +36,8 @@ test.each([
 
 test('every template checkTemplate accepts renders', () => {
   for (const template of [
-    '',
     'no variables',
+    '{{! a note }}x',
     '{{contactName}}{{eventLabel}}{{eventDate}}{{daysUntil}}{{companyName}}',
     '{{{contactName}}}',
   ]) {
