@@ -4,7 +4,7 @@
 import type { Config } from '../config';
 import { createInstagramMessaging } from './instagram-adapter';
 import { createSmtpEmailSender } from './smtp-adapter';
-import { rateLimitedPorts } from './rate-limited';
+import { rateLimitedPorts, type RateLimitOptions } from './rate-limited';
 import type { DeliveryPorts } from './ports';
 import { createTwilioMessaging } from './twilio-adapter';
 
@@ -40,7 +40,12 @@ export function buildDeliveryPorts(config: Config): DeliveryPorts {
       mailboxHosts: { allowPrivateHosts: config.MAILBOX_ALLOW_PRIVATE_HOSTS },
     });
   }
-  return rateLimitedPorts(ports, {
+  return rateLimitedPorts(ports, rateLimitsFromConfig(config));
+}
+
+/** The send-rate limits of RATE_LIMIT_*: for the default senders and for each company's own. */
+export function rateLimitsFromConfig(config: Config): RateLimitOptions {
+  return {
     perMinute: {
       sms: config.RATE_LIMIT_SMS_PER_MINUTE,
       whatsapp: config.RATE_LIMIT_WHATSAPP_PER_MINUTE,
@@ -48,5 +53,5 @@ export function buildDeliveryPorts(config: Config): DeliveryPorts {
       email: config.RATE_LIMIT_EMAIL_PER_MINUTE,
     },
     maxWaitMs: config.RATE_LIMIT_MAX_WAIT_SECONDS * 1000,
-  });
+  };
 }

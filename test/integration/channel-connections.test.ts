@@ -10,6 +10,7 @@ import { errorHandler, notFoundHandler } from '../../src/api/errors';
 import { webhooksRouter } from '../../src/api/webhooks';
 import { databaseChannels } from '../../src/channels/directory';
 import { DeliveryError } from '../../src/delivery/ports';
+import { createTwilioMessageClock } from '../../src/delivery/twilio-adapter';
 import { silentLogger } from '../../src/runtime/logger';
 import { createApiFixture, TEST_MAILBOX_KEY, type ApiFixture } from '../support/api';
 import {
@@ -389,4 +390,19 @@ describe('the ChannelDirectory the worker sends through', () => {
     expect(String((err as Error).message)).not.toContain(ACCOUNT_A.token);
     expect(httpClient.exchanges).toHaveLength(0);
   });
+});
+
+test("the webhooks read a message's creation time from Twilio's Messages API (the real client against Prism), with the account's own credentials", async () => {
+  const httpClient = new RecordingTwilioClient();
+  const clock = createTwilioMessageClock({ baseUrl: prism.baseUrl, httpClient });
+  const messageSid = `SM${'0123456789abcdef'.repeat(2)}`;
+  const at = await clock({ accountSid: ACCOUNT_A.sid, authToken: ACCOUNT_A.token }, messageSid);
+  expect(at).toBeInstanceOf(Date);
+  expect(Number.isNaN(at.getTime())).toBe(false);
+  expect(httpClient.exchanges).toEqual([
+    expect.objectContaining({
+      statusCode: 200,
+      uri: `${prism.baseUrl}/2010-04-01/Accounts/${ACCOUNT_A.sid}/Messages/${messageSid}.json`,
+    }),
+  ]);
 });
