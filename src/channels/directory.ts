@@ -5,7 +5,9 @@
 // with its own send-rate limiters (a limit per connected sender), and rebuilt when the connection
 // changes (its updatedAt), which every lookup re-reads — so an edit in the API reaches a worker
 // on its next send.
+import type { Config } from '../config';
 import type { Db } from '../db/client';
+import { buildDeliveryPorts, rateLimitsFromConfig } from '../delivery/from-config';
 import type { ChannelConnection } from '../generated/prisma/client';
 import { createInstagramMessaging } from '../delivery/instagram-adapter';
 import { DeliveryError, type ChannelDirectory, type DeliveryPorts, type DeliveryProvider } from '../delivery/ports';
@@ -29,6 +31,19 @@ export interface DatabaseChannelsOptions {
 }
 
 type OwnPorts = Pick<DeliveryPorts, 'sms' | 'whatsapp' | 'instagram'>;
+
+/** The worker's directory: the configuration's senders as the default, the companies' own
+ * connections (unsealed with MAILBOX_SECRET_KEY) with the same RATE_LIMIT_* per sender. */
+export function databaseChannelsFromConfig(config: Config, db: Db, secretKey: Buffer | undefined): ChannelDirectory {
+  return databaseChannels({
+    db,
+    secretKey,
+    defaults: buildDeliveryPorts(config),
+    rateLimits: rateLimitsFromConfig(config),
+    twilio: { baseUrl: config.TWILIO_API_BASE_URL },
+    instagram: { graphBaseUrl: config.INSTAGRAM_GRAPH_BASE_URL },
+  });
+}
 
 export function databaseChannels(options: DatabaseChannelsOptions): ChannelDirectory {
   const { db, defaults } = options;
