@@ -34,6 +34,15 @@ export interface ResolvedTwilioAccount {
 }
 
 const WHATSAPP_PREFIX = 'whatsapp:';
+/** What a connection can hold: an E.164 sender or a Messaging Service SID, an account SID, an
+ * Instagram account id, a generated verify token. */
+const TWILIO_SENDER = /^(\+[1-9]\d{6,14}|MG[0-9a-fA-F]{32})$/;
+const TWILIO_ACCOUNT_SID = /^AC[0-9a-fA-F]{32}$/;
+const INSTAGRAM_ACCOUNT_ID = /^\d{1,32}$/;
+export const VERIFY_TOKEN = /^[\w-]{1,200}$/;
+
+/** Text as PostgreSQL can store it: without NUL characters (which no provider message needs). */
+export const withoutNul = (text: string) => text.replaceAll('\0', '');
 export const withoutWhatsAppPrefix = (address: string) =>
   address.startsWith(WHATSAPP_PREFIX) ? address.slice(WHATSAPP_PREFIX.length) : address;
 
@@ -50,13 +59,15 @@ export async function resolveTwilioAccount(
   secretKey: Buffer | undefined,
   fallback: DefaultTwilioAccount | undefined,
 ): Promise<ResolvedTwilioAccount | undefined> {
+  // Only well-formed values are looked up: anything else (a NUL byte, which PostgreSQL refuses in
+  // text) matches no connection and falls to the default account's signature check.
   const number = input.ourNumber ? withoutWhatsAppPrefix(input.ourNumber) : undefined;
   let connection: ChannelConnection | null = null;
-  if (number)
+  if (number && TWILIO_SENDER.test(number))
     connection = await db.channelConnection.findFirst({
       where: { provider: 'twilio', OR: [{ smsFrom: number }, { whatsappFrom: number }] },
     });
-  if (!connection && input.accountSid)
+  if (!connection && input.accountSid && TWILIO_ACCOUNT_SID.test(input.accountSid))
     connection = await db.channelConnection.findUnique({
       where: { provider_accountId: { provider: 'twilio', accountId: input.accountSid } },
     });
@@ -81,11 +92,12 @@ export async function resolveInstagramAccount(
   secretKey: Buffer | undefined,
   fallbackAppSecret: string | undefined,
 ): Promise<ResolvedInstagramAccount | undefined> {
-  const connection = accountId
-    ? await db.channelConnection.findUnique({
-        where: { provider_accountId: { provider: 'instagram', accountId } },
-      })
-    : null;
+  const connection =
+    accountId && INSTAGRAM_ACCOUNT_ID.test(accountId)
+      ? await db.channelConnection.findUnique({
+          where: { provider_accountId: { provider: 'instagram', accountId } },
+        })
+      : null;
   if (connection) {
     const appSecret = connection.appSecretEncrypted && unseal(connection.appSecretEncrypted, secretKey);
     return appSecret ? { scope: { companyId: connection.companyId }, appSecret } : undefined;

@@ -850,3 +850,21 @@ describe('unsubscribe link', () => {
     expect(await snapshot()).toEqual(before);
   });
 });
+
+test('NUL bytes (which PostgreSQL refuses in text; found by fuzzing) are a 4xx or ignored, never a 500', async () => {
+  const phone = newPhone();
+  const company = await newCompany();
+  await newContact(company.id, { phone, smsConsent: true });
+  const unsigned = await twilioPost('/webhooks/twilio/inbound', inbound(phone, 'STOP', { To: '\u0000+1555' }), null);
+  expect(unsigned.status).toBe(403);
+  const signed = inbound(phone, 'hello\u0000', { To: '+1555\u00000000', MessageSid: 'SM\u0000abc' });
+  expectEmptyTwiml(await twilioPost('/webhooks/twilio/inbound', signed));
+  const handshake = await request(appWith())
+    .get('/webhooks/instagram')
+    .query({ 'hub.mode': 'subscribe', 'hub.verify_token': 'a\u0000b', 'hub.challenge': 'x' });
+  expect(handshake.status).toBe(403);
+  const raw = JSON.stringify({ object: 'instagram', entry: [{ id: '1\u00002', messaging: [] }] });
+  expect((await instagramPost(raw, null)).status).toBe(403);
+  const noDefault = await instagramPost(raw, null, appWith({ instagramAppSecret: undefined }));
+  expect(noDefault.status).toBe(404);
+});

@@ -129,6 +129,7 @@ export function channelConnectionRoutes({ routes, mailboxSecretKey }: RouteDeps)
       tag: 'Channel connections',
       access: 'admin',
       status: 204,
+      errors: [404],
       summary: `Disconnect the company's ${provider === 'twilio' ? 'Twilio' : 'Instagram'} account (the process-wide default applies again, if any)`,
       handler: async ({ db, auth }) => {
         const removed = await db.channelConnection.deleteMany({ where: { companyId: auth.companyId, provider } });

@@ -18,7 +18,13 @@ import { silentLogger, type Logger } from '../../runtime/logger';
 import { badRequest, forbidden, HttpError } from '../errors';
 import { recordInboundChatMessage } from '../../chats/inbound';
 import { firstDelivery } from '../../channels/consent';
-import { inScope, resolveInstagramAccount, type ResolvedInstagramAccount } from '../../channels/connections';
+import {
+  inScope,
+  resolveInstagramAccount,
+  VERIFY_TOKEN,
+  withoutNul,
+  type ResolvedInstagramAccount,
+} from '../../channels/connections';
 
 export interface InstagramWebhooksDeps {
   db: Db;
@@ -78,7 +84,8 @@ export function instagramWebhooksRouter(deps: InstagramWebhooksDeps): Router {
     const known =
       token !== undefined &&
       ((deps.verifyToken !== undefined && sameSecret(token, deps.verifyToken)) ||
-        (await db.channelConnection.count({ where: { provider: 'instagram', verifyToken: token } })) > 0);
+        (VERIFY_TOKEN.test(token) &&
+          (await db.channelConnection.count({ where: { provider: 'instagram', verifyToken: token } })) > 0));
     if (!known && !hasDefault && (await db.channelConnection.count({ where: { provider: 'instagram' } })) === 0)
       throw notConfigured();
     if (mode !== 'subscribe' || challenge === undefined || !known) {
@@ -147,16 +154,17 @@ export function instagramWebhooksRouter(deps: InstagramWebhooksDeps): Router {
         // Meta's timestamp is in milliseconds. A clock ahead of ours must not stretch the window.
         const at = new Date(timestamp !== undefined && timestamp > 0 ? Math.min(timestamp, now) : now);
         await db.$transaction(async (tx) => {
-          if (message.mid && !(await firstDelivery(tx, 'instagram', message.mid))) return;
+          const mid = message.mid === undefined ? undefined : withoutNul(message.mid);
+          if (mid && !(await firstDelivery(tx, 'instagram', mid))) return;
           await recordInboundChatMessage(
             tx,
             logger,
             {
               channel: 'instagram',
-              address: sender.id,
+              address: withoutNul(sender.id),
               at,
-              text: message.text ?? '[attachment]',
-              providerMessageId: message.mid,
+              text: withoutNul(message.text ?? '[attachment]'),
+              providerMessageId: mid,
             },
             inScope(account.scope),
           );

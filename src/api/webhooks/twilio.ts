@@ -21,6 +21,7 @@ import { applySmsConsent, firstDelivery } from '../../channels/consent';
 import {
   inScope,
   resolveTwilioAccount,
+  withoutNul,
   type DefaultTwilioAccount,
   type ResolvedTwilioAccount,
 } from '../../channels/connections';
@@ -194,7 +195,8 @@ function formParams(body: unknown): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   if (body && typeof body === 'object') {
     for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
-      if (typeof value === 'string') out[key] = value;
+      // NUL characters are dropped: PostgreSQL cannot store them, and no Twilio value has one.
+      if (typeof value === 'string') out[key] = withoutNul(value);
     }
   }
   return out;
