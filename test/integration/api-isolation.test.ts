@@ -40,7 +40,15 @@ beforeAll(async () => {
     sendTime: '10:00',
     bodyTemplate: 'x',
   });
+  const keys = await api.get('/v1/api-keys');
+  const connection = await api.put('/v1/channel-connections/twilio', {
+    accountSid: `AC${'a'.repeat(32)}`,
+    authToken: 'company-a-token',
+    smsFrom: '+15550003333',
+  });
+  if (connection.status !== 200) throw new Error('fixture channel connection not created');
   Object.assign(ids, {
+    'api-keys': keys.body.items[0]?.id,
     'contact-fields': field.body.id,
     contacts: contact.body.id,
     chats: chat.body.id,
@@ -77,6 +85,8 @@ test('every id route of the OpenAPI document is a 404 for the other company, and
         f.db.mailbox.findMany({ orderBy: { id: 'asc' } }),
         f.db.mailboxAccess.count(),
         f.db.notificationRule.findMany({ orderBy: { id: 'asc' } }),
+        f.db.apiKey.findMany({ orderBy: { id: 'asc' }, select: { id: true, revokedAt: true } }),
+        f.db.channelConnection.findMany({ orderBy: { id: 'asc' } }),
       ]),
     );
   const before = await snapshot();
@@ -109,6 +119,7 @@ test("lists and filters never show the other company's rows", async () => {
     '/v1/mailboxes',
     '/v1/notification-rules',
     '/v1/notifications',
+    '/v1/channel-connections',
     `/v1/chats?contactId=${ids.contacts}`,
     `/v1/work-orders?contactId=${ids.contacts}`,
   ]) {
