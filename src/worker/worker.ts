@@ -4,8 +4,8 @@ import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporal
 import { createReminderActivities, type ActivityDeps } from '../activities';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
-import { buildDeliveryPorts } from '../delivery/from-config';
-import { sharedChannels, type ChannelDirectory } from '../delivery/ports';
+import { databaseChannelsFromConfig } from '../channels/directory';
+import type { ChannelDirectory } from '../delivery/ports';
 import { silentLogger, type Logger } from '../runtime/logger';
 import { meterEngineMetrics } from '../runtime/metrics';
 import { publicBaseUrl } from '../runtime/process';
@@ -60,7 +60,8 @@ export async function runReminderWorker(input: {
   mailboxSecretKey?: Buffer;
   payloadKeys?: PayloadKeyRing;
   logger: Logger;
-  /** Each company's senders; default: the process-wide ones of the configuration. */
+  /** Each company's senders; default: the companies' own connections, and the configuration's
+   * senders for what a company did not connect. */
   channels?: ChannelDirectory;
 }): Promise<RunningWorker> {
   const { config } = input;
@@ -85,7 +86,7 @@ export async function runReminderWorker(input: {
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     deps: {
       db: input.db,
-      channels: input.channels ?? sharedChannels(buildDeliveryPorts(config)),
+      channels: input.channels ?? databaseChannelsFromConfig(config, input.db, input.mailboxSecretKey),
       publicBaseUrl: publicBaseUrl(config),
       mailboxSecretKey: input.mailboxSecretKey,
       temporal: { client: temporal.client, taskQueue: config.TEMPORAL_TASK_QUEUE },

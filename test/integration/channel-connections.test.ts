@@ -12,6 +12,8 @@ import { databaseChannels } from '../../src/channels/directory';
 import { DeliveryError } from '../../src/delivery/ports';
 import { createTwilioMessageClock } from '../../src/delivery/twilio-adapter';
 import { silentLogger } from '../../src/runtime/logger';
+import { encryptSecret } from '../../src/security/secret-box';
+import { activitiesFor, createDeliveryFixture, deliver } from '../support/delivery-fixtures';
 import { createApiFixture, TEST_MAILBOX_KEY, type ApiFixture } from '../support/api';
 import {
   prismTwilioMessaging,
@@ -405,4 +407,45 @@ test("the webhooks read a message's creation time from Twilio's Messages API (th
       uri: `${prism.baseUrl}/2010-04-01/Accounts/${ACCOUNT_A.sid}/Messages/${messageSid}.json`,
     }),
   ]);
+});
+
+test("the delivery activity sends a company's reminder through its own Twilio account and number (Prism); another company's through the default", async () => {
+  const own = await createDeliveryFixture(f.db, { rule: { channel: 'sms' } });
+  const other = await createDeliveryFixture(f.db, { rule: { channel: 'sms' } });
+  const account = { sid: `AC${'d'.repeat(32)}`, sms: '+15550400001' };
+  await f.db.channelConnection.create({
+    data: {
+      companyId: own.companyId,
+      provider: 'twilio',
+      accountId: account.sid,
+      secretEncrypted: encryptSecret('own-company-token', TEST_MAILBOX_KEY),
+      smsFrom: account.sms,
+    },
+  });
+  const httpClient = new RecordingTwilioClient();
+  const shared = prismTwilioMessaging(prism);
+  const channels = databaseChannels({
+    db: f.db,
+    secretKey: TEST_MAILBOX_KEY,
+    defaults: { sms: shared.messaging },
+    twilio: { baseUrl: prism.baseUrl, httpClient },
+  });
+  const activities = activitiesFor(f.db, {}, { channels, publicBaseUrl: PUBLIC_BASE_URL });
+
+  const sent = await deliver(activities, own.ref);
+  expect(sent.outcome).toMatchObject({ status: 'sent', channel: 'sms' });
+  expect(httpClient.exchanges).toHaveLength(1);
+  expect(httpClient.exchanges[0]).toMatchObject({
+    statusCode: 201,
+    uri: `${prism.baseUrl}/2010-04-01/Accounts/${account.sid}/Messages.json`,
+  });
+  expect(httpClient.exchanges[0]!.data).toMatchObject({ From: account.sms, To: '+15551234567' });
+  expect(shared.exchanges).toHaveLength(0);
+
+  expect((await deliver(activities, other.ref)).outcome).toMatchObject({ status: 'sent' });
+  expect(shared.exchanges).toHaveLength(1);
+  expect(shared.exchanges[0]!.uri).toBe(
+    `${prism.baseUrl}/2010-04-01/Accounts/${TWILIO_TEST_ACCOUNT.accountSid}/Messages.json`,
+  );
+  expect(httpClient.exchanges).toHaveLength(1);
 });

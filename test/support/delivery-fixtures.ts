@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createReminderActivities, type DeliveryPorts, type ReminderActivities } from '../../src/activities';
-import { sharedChannels } from '../../src/delivery/ports';
+import { sharedChannels, type ChannelDirectory } from '../../src/delivery/ports';
 import { nextSend } from '../../src/calendar/schedule';
 import { createCompanyWithAdmin } from '../../src/companies/bootstrap';
 import type { Db } from '../../src/db/client';
@@ -199,12 +199,13 @@ const dbOf = new WeakMap<object, Db>();
 export function activitiesFor(
   db: Db,
   ports: DeliveryPorts,
-  options: { publicBaseUrl?: string; mailboxSecretKey?: Buffer; now?: Date } = {},
+  options: { publicBaseUrl?: string; mailboxSecretKey?: Buffer; now?: Date; channels?: ChannelDirectory } = {},
 ): ReminderActivities {
   const now = options.now ?? new Date(SCHEDULED_FOR);
   const activities = createReminderActivities({
     db,
-    channels: sharedChannels(ports),
+    // `ports` for every company, unless a directory says per company.
+    channels: options.channels ?? sharedChannels(ports),
     now: () => now,
     ...(options.publicBaseUrl ? { publicBaseUrl: options.publicBaseUrl } : {}),
     ...(options.mailboxSecretKey ? { mailboxSecretKey: options.mailboxSecretKey } : {}),
