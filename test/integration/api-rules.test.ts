@@ -115,6 +115,55 @@ describe('rules', () => {
     expect(res.body.body).toBe('Happy birthday in 3 days, Grace! — Company A');
     expect(res.body.nextSend.occurrenceDate).toMatch(/-07-04$/);
     expect(res.body.nextSend.sendAtLocal).toMatch(/-07-01T09:00:00\.000\+02:00$/);
+    // Grace never ticked "SMS": the reminder's occurrence comes, but nothing would be sent.
+    expect(res.body).toMatchObject({ route: 'none', channel: 'sms', consentAllows: false, reason: 'no-sms-consent' });
+  });
+
+  describe('preview says the route it would take now (the delivery decision)', () => {
+    let n = 0;
+    async function setup(contact: object, rule: object = {}) {
+      const phone = `+1555123${String(9000 + ++n)}`;
+      const r = await f.a.api.post(
+        '/v1/notification-rules',
+        smsRule({ name: 'Route', tryLastChatFirst: true, ...rule }),
+      );
+      const c = await f.a.api.post('/v1/contacts', {
+        kind: 'person',
+        name: 'Chatty',
+        phone,
+        fields: { birthday: '--07-04' },
+        ...contact,
+      });
+      const chat = await f.a.api.post('/v1/chats', {
+        contactId: c.body.id,
+        channel: 'whatsapp',
+        address: phone,
+      });
+      expect(chat.status).toBe(201);
+      const preview = () => f.a.api.post(`/v1/notification-rules/${r.body.id}/preview`, { contactId: c.body.id });
+      return { chatId: chat.body.id as string, preview };
+    }
+
+    test('an open WhatsApp chat: chat, on whatsapp', async () => {
+      const { chatId, preview } = await setup({ smsConsent: true });
+      await f.db.chat.update({ where: { id: chatId }, data: { lastInboundAt: new Date() } });
+      const res = await preview();
+      expect(res.body).toMatchObject({ route: 'chat', chatId, channel: 'whatsapp', consentAllows: true });
+      expect(res.body.reason).toBeUndefined();
+      expect(res.body.nextSend).not.toBeNull();
+    });
+
+    test("the chat's window has closed: sms, saying why the chat is not used", async () => {
+      const { chatId, preview } = await setup({ smsConsent: true });
+      await f.db.chat.update({ where: { id: chatId }, data: { lastInboundAt: new Date(Date.now() - 48 * 3600_000) } });
+      expect((await preview()).body).toMatchObject({ route: 'sms', channel: 'sms', chatNotUsed: 'chat-window-closed' });
+    });
+
+    test('an open chat but no SMS consent: nothing would be sent, whatever the route', async () => {
+      const { chatId, preview } = await setup({ smsConsent: false });
+      await f.db.chat.update({ where: { id: chatId }, data: { lastInboundAt: new Date() } });
+      expect((await preview()).body).toMatchObject({ route: 'none', consentAllows: false, reason: 'no-sms-consent' });
+    });
   });
 
   test('schedule returns exactly { items: [{ occurrenceDate, sendAt, sendAtLocal }] } from `from`', async () => {

@@ -11,6 +11,7 @@ import {
   renderTemplate,
   type TemplateVariables,
 } from '../../templates/message-template';
+import { decideRoute, readDecisionFacts } from '../../chats/decision';
 import { badRequest, forbidden, notFound, unprocessable } from '../errors';
 import { addRoute, type AccessGuard } from '../routing';
 import { contactKind, idParams, isoInstant, page, pagingQuery, sendTime, uuid, pageOf } from '../schemas';
@@ -292,14 +293,24 @@ export function ruleRoutes({ routes }: RouteDeps): void {
     path: '/v1/notification-rules/:id/preview',
     tag: 'Notification rules',
     errors: [422],
-    summary: 'Render the rule for one contact without sending (subject, body, next send or why there is none)',
+    summary:
+      'Render the rule for one contact without sending: subject, body, next send, and the route it would take now (chat, sms or email) or why nothing would be sent',
     params: idParams,
     body: z.strictObject({ contactId: uuid }),
     response: z.object({
       subject: z.string().nullable(),
       body: z.string(),
+      /** The channel it would go out on now: the chat's (whatsapp, instagram) or the rule's. */
       channel: z.string(),
+      /** The route the delivery's decision takes now; `none` = nothing would be sent (see reason). */
+      route: z.enum(['chat', 'sms', 'email', 'none']),
+      chatId: z.string().optional(),
+      /** Whether the contact's consent (the rule channel's checkbox, no opt-out of this rule) lets it send. */
+      consentAllows: z.boolean(),
+      /** The rule asked for the last chat and will not use it: why. */
+      chatNotUsed: z.string().optional(),
       nextSend: scheduleItem.nullable(),
+      /** Why there is no next send, or why nothing would be sent. */
       reason: z.string().optional(),
     }),
     handler: async ({ db, auth, params, body }) => {
@@ -317,17 +328,35 @@ export function ruleRoutes({ routes }: RouteDeps): void {
       const next = plan.active ? nextSendOf(plan, { now: Date.now() }) : null;
       const occurrenceDate = next?.ok ? next.occurrenceDate : '(no upcoming date)';
       const variables = templateVariables(rule, company, contact, occurrenceDate);
+      // The delivery's own decision on the same stored facts. Which senders the worker has is its
+      // configuration, not the API's: the preview answers as if the channels are configured.
+      const facts = await readDecisionFacts(db, rule, contact, company);
+      const decision = decideRoute({
+        rule: { channel: rule.channel, tryLastChatFirst: rule.tryLastChatFirst },
+        ...facts,
+        channels: { sms: true, whatsapp: true, instagram: true, email: true },
+        now: new Date(),
+      });
+      const consentAllows =
+        (rule.channel === 'sms' ? contact.smsConsent : contact.emailConsent) && !facts.contact.unsubscribedFromRule;
+      const route =
+        decision.route === 'chat'
+          ? { route: 'chat' as const, chatId: decision.chatId, channel: decision.channel }
+          : { route: decision.route, channel: rule.channel };
+      const notSent = decision.route === 'none' ? { reason: decision.reason } : {};
       return {
         subject:
           rule.channel === 'email'
             ? renderForPreview(rule.subjectTemplate ?? DEFAULT_SUBJECT_TEMPLATE, variables, 'subjectTemplate')
             : null,
         body: renderForPreview(rule.bodyTemplate, variables, 'bodyTemplate'),
-        channel: rule.channel,
+        ...route,
+        consentAllows,
+        ...(decision.route !== 'chat' && decision.chatNotUsed ? { chatNotUsed: decision.chatNotUsed } : {}),
         nextSend: next?.ok
           ? { occurrenceDate: next.occurrenceDate, sendAt: next.sendAt.toISOString(), sendAtLocal: next.sendAtLocal }
           : null,
-        ...(plan.active ? (next && !next.ok ? { reason: next.reason } : {}) : { reason: plan.reason }),
+        ...(plan.active ? (next && !next.ok ? { reason: next.reason } : notSent) : { reason: plan.reason }),
       };
     },
   });
