@@ -217,3 +217,28 @@ test('/openapi.json documents the webhooks and the unsubscribe link, without an 
     'application/x-www-form-urlencoded',
   ]);
 });
+
+test('chats show windowOpenUntil; open means usable now (issue 9 item 11)', async () => {
+  const contact = await f.a.api.post('/v1/contacts', { kind: 'person', name: 'Windowed', phone: '+15557770001' });
+  const chat = await f.a.api.post('/v1/chats', {
+    contactId: contact.body.id,
+    channel: 'whatsapp',
+    address: '+15557770001',
+  });
+  expect(chat.status).toBe(201);
+  expect(chat.body).toMatchObject({ windowOpenUntil: null, open: false, closed: false });
+  const wroteAt = new Date(Date.now() - 2 * 3600_000);
+  await f.db.chat.update({ where: { id: chat.body.id }, data: { lastInboundAt: wroteAt } });
+  const open = await f.a.api.get(`/v1/chats/${chat.body.id}`);
+  expect(open.body).toMatchObject({
+    open: true,
+    windowOpenUntil: new Date(wroteAt.getTime() + 24 * 3600_000).toISOString(),
+  });
+  await f.db.chat.update({
+    where: { id: chat.body.id },
+    data: { lastInboundAt: new Date(Date.now() - 30 * 3600_000) },
+  });
+  const lapsed = await f.a.api.get(`/v1/chats/${chat.body.id}`);
+  expect(lapsed.body.open).toBe(false);
+  expect(new Date(lapsed.body.windowOpenUntil).getTime()).toBeLessThan(Date.now());
+});

@@ -250,6 +250,13 @@ describe('email senders and mailboxes', () => {
     const allowed = await clerk.post('/v1/notification-rules', rule);
     expect(allowed.status).toBe(201);
     expect(allowed.body.emailSender).toBe(mailbox.body.id);
+    expect(allowed.body.problems).toEqual([]);
+
+    // Issue 9 item 8: the admin takes the clerk's access away; the clerk's rule is flagged in the API
+    // (and the delivery skips it as sender-access-revoked, see delivery-email).
+    expect((await f.a.api.put(`/v1/mailboxes/${mailbox.body.id}/access`, { userIds: [f.a.user.id] })).status).toBe(200);
+    const flagged = await f.a.api.get(`/v1/notification-rules/${allowed.body.id}`);
+    expect(flagged.body.problems).toEqual(['sender-access-revoked']);
   });
 });
 
