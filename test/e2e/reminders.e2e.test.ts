@@ -2,7 +2,6 @@
 // PostgreSQL) with the real twilio client talking to Prism (Twilio's OpenAPI spec) and real
 // nodemailer talking to a real SMTP server. The process is killed (SIGKILL, whole process
 // group) while reminders sleep and again after they were sent; nothing is lost or sent twice.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -11,9 +10,9 @@ import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { keyRing, payloadDataConverter } from '../../src/security/payload-codec';
 import { reminderWorkflowId } from '../../src/shared/ids';
+import { killGroup, serviceEnv, startService, type Service } from '../support/service';
 import {
   freePort,
-  REPO_ROOT,
   startSmtpStandIn,
   startTwilioPrism,
   TWILIO_TEST_ACCOUNT,
@@ -55,55 +54,6 @@ async function countingProxy(target: string): Promise<{ url: string; requests: F
   };
 }
 
-interface Service {
-  process: ChildProcess;
-  apiKey?: string;
-  output: () => string;
-}
-
-function startService(env: NodeJS.ProcessEnv): Promise<Service> {
-  // Its own process group, so the test can kill it together with the embedded Temporal server.
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), 'src/main.ts'], {
-    cwd: REPO_ROOT,
-    env,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setInterval(() => {
-      if (output.includes('Temporal UI:')) {
-        clearInterval(timer);
-        resolve({
-          process: child,
-          apiKey: /Admin API key \(shown once, keep it\): (\S+)/.exec(output)?.[1],
-          output: () => output,
-        });
-      }
-    }, 100);
-    child.once('exit', (code) => {
-      clearInterval(timer);
-      reject(new Error(`npm start exited (${code}):\n${output}`));
-    });
-  });
-}
-
-async function killGroup(service: Service, signal: NodeJS.Signals): Promise<void> {
-  const exited = new Promise<void>((resolve) =>
-    service.process.exitCode !== null ? resolve() : service.process.once('exit', () => resolve()),
-  );
-  try {
-    process.kill(-service.process.pid!, signal);
-  } catch {
-    return;
-  }
-  await exited;
-  // Children (the Temporal CLI) die with the group; give the OS a moment to release ports.
-  await new Promise((r) => setTimeout(r, 1000));
-}
-
 let prism: PrismStandIn;
 let proxy: Awaited<ReturnType<typeof countingProxy>>;
 let smtp: SmtpStandIn;
@@ -123,23 +73,7 @@ afterAll(async () => {
 });
 
 test('a rule due in two minutes: WhatsApp through the open chat, email by fallback, both feeds and the work order feed; a crash mid-sleep and a restart after sending lose nothing and send nothing twice', async () => {
-  const [apiPort, devPort, uiPort, workerMetricsPort] = [
-    await freePort(),
-    await freePort(),
-    await freePort(),
-    await freePort(),
-  ];
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    DATA_DIR: dataDir,
-    API_PORT: String(apiPort),
-    TEMPORAL_DEV_PORT: String(devPort),
-    TEMPORAL_UI_PORT: String(uiPort),
-    WORKER_METRICS_ADDRESS: `127.0.0.1:${workerMetricsPort}`,
-    LOG_LEVEL: 'warn',
-    BOOTSTRAP_TIME_ZONE: 'UTC',
-    PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`,
+  const env = await serviceEnv(dataDir, {
     TWILIO_ACCOUNT_SID: TWILIO_TEST_ACCOUNT.accountSid,
     TWILIO_AUTH_TOKEN: TWILIO_TEST_ACCOUNT.authToken,
     TWILIO_SMS_FROM: TWILIO_TEST_ACCOUNT.smsFrom,
@@ -147,7 +81,11 @@ test('a rule due in two minutes: WhatsApp through the open chat, email by fallba
     TWILIO_API_BASE_URL: proxy.url,
     SMTP_HOST: smtp.host,
     SMTP_PORT: String(smtp.port),
-  };
+  });
+  const apiPort = env.API_PORT;
+  const devPort = env.TEMPORAL_DEV_PORT;
+  const uiPort = env.TEMPORAL_UI_PORT!;
+  const workerMetricsPort = env.WORKER_METRICS_ADDRESS!.split(':')[1]!;
   service = await startService(env);
   const key = service.apiKey;
   expect(key).toMatch(/^crk_/);
