@@ -14,7 +14,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { problemsOf, settle, checkReminders, listAll } from '../support/reminder-invariants';
+import { eventually } from '../support/eventually';
+import { checkReminders, listAll, problemsOf, quiet, settle } from '../support/reminder-invariants';
 import {
   birthdayFieldId,
   contactBody,
@@ -33,7 +34,8 @@ import { killGroup, serviceApi, serviceEnv, startService, type Service } from '.
 const ROUNDS = faultSize('FAULT_KILL_ROUNDS', 3, 10);
 const CONTACTS = faultSize('FAULT_KILL_CONTACTS', 150, 500);
 const CREATES = faultSize('FAULT_KILL_CREATES', 10, 20);
-const BURST = 4;
+const BURST = 8;
+const BURST_SPREAD_MS = 400;
 const SETTLE_MS = faultSize('FAULT_SETTLE_SECONDS', 240, 600) * 1000;
 /** Reminders asked for their state per check (all with FAULT_TESTS=full). */
 const STATE_SAMPLE = process.env.FAULT_TESTS === 'full' ? undefined : 40;
@@ -75,11 +77,15 @@ faultTest(
     let temporal = await serviceTemporal(temporalAddress, dataDir);
     started = Date.now();
     const first = await api.request('POST', '/v1/notification-rules', ruleBody('Rule 0', fieldId, '07:00', 0));
-    const baseline = await settle(api, temporal.client, { timeoutMs: SETTLE_MS, stateSample: STATE_SAMPLE });
+    await eventually(() => quiet(api, temporal.client), 'the first fan-out done', {
+      timeoutMs: SETTLE_MS,
+      intervalMs: 200,
+    });
     const fanOutMs = Date.now() - started;
+    const baseline = await settle(api, temporal.client, { timeoutMs: SETTLE_MS, stateSample: STATE_SAMPLE });
     expect(problemsOf(baseline.report)).toEqual([]);
     report(
-      `baseline fan-out: ${baseline.report.eligible} eligible of ${baseline.report.contacts} contacts settled in ${fanOutMs} ms`,
+      `baseline fan-out: ${baseline.report.eligible} eligible of ${baseline.report.contacts} contacts; rule create → outbox empty and fan-out done in ${fanOutMs} ms`,
     );
 
     const rules: string[] = [first.id as string];
@@ -123,10 +129,11 @@ faultTest(
             await new Promise((r) => setTimeout(r, spacingMs * (0.5 + Math.random())));
           }
         }),
-        (async () => {
-          await new Promise((r) => setTimeout(r, Math.max(0, killAfterMs - 40)));
-          await Promise.all(Array.from({ length: BURST }, () => send(api, createNext())));
-        })(),
+        // Staggered over the last BURST_SPREAD_MS: a create takes about that long under the fan-out's load.
+        ...Array.from({ length: BURST }, async (_, i) => {
+          await new Promise((r) => setTimeout(r, Math.max(0, killAfterMs - ((i + 1) * BURST_SPREAD_MS) / BURST)));
+          await send(api, createNext());
+        }),
       ]);
       await new Promise((r) => setTimeout(r, killAfterMs - (Date.now() - roundStart)));
       killed = true;
@@ -181,7 +188,7 @@ faultTest(
         `round ${round}/${ROUNDS}: kill at ${killAfterMs} ms (${answered} answered, ${cutOff} cut off, ${unsent} not sent of ${writes.length} writes); ` +
         `restart ${restartMs} ms; ${retried.length} retried (${replayed} replayed: committed before the kill); settled in ${settled.ms} ms: ` +
         `${settled.report.eligible} eligible, ${settled.report.running} running, ${settled.report.statesQueried} states queried, ` +
-        `problems ${pairProblems.length}; progress before the reconciler ${settled.report.progress.map((p) => `${p.started}/${p.total} of ${p.eligible}`).join(', ')} (${progressOff.length} behind by contacts created after the fan-out's page); ` +
+        `problems ${pairProblems.length}; progress before the reconciler ${settled.report.progress.map((p) => `${p.started}/${p.total} of ${p.eligible}`).join(', ')} (${progressOff.length} rule(s) behind by contacts created after their fan-out's page); ` +
         `reconciler repaired ${JSON.stringify(repaired)}; ${contacts.length} contacts, ${duplicated.length} duplicated`;
       figures.push(line);
       report(line);

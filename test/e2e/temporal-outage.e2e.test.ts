@@ -29,7 +29,8 @@ import {
   write,
   type Write,
 } from '../support/fault-scenario';
-import { eventually, killGroup, serviceApi, serviceEnv, startService, type Service } from '../support/service';
+import { eventually } from '../support/eventually';
+import { killGroup, serviceApi, serviceEnv, startService, type Service } from '../support/service';
 import { freePort } from '../support/stand-ins';
 
 const OUTAGE_MS = faultSize('FAULT_OUTAGE_SECONDS', 20, 60) * 1000;
@@ -128,14 +129,12 @@ faultTest(
 
       temporalServer = await startDevServer(temporalOptions);
       const backAt = Date.now();
-      const drainedMs = await eventually(
-        'outbox drained',
-        async () => {
-          const health = await api.call('GET', '/health');
-          return health.body.checks?.outbox?.rows === 0 ? Date.now() - backAt : undefined;
-        },
-        SETTLE_MS,
+      await eventually(
+        async () => (await api.call('GET', '/health')).body.checks?.outbox?.rows === 0,
+        'the outbox drained',
+        { timeoutMs: SETTLE_MS, intervalMs: 200 },
       );
+      const drainedMs = Date.now() - backAt;
       const settled = await settle(api, temporal.client, { timeoutMs: SETTLE_MS });
       const repaired = await runReconciler(temporal.client);
       const after = await checkReminders(api, temporal.client, { stateSample: 0 });

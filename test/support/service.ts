@@ -133,29 +133,6 @@ export function serviceApi(baseUrl: string, apiKey: string): ServiceApi {
   };
 }
 
-/** Polls `attempt` until it returns something other than undefined. */
-export async function eventually<T>(
-  what: string,
-  attempt: () => Promise<T | undefined>,
-  timeoutMs = 60_000,
-  intervalMs = 500,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    const result = await attempt().catch((error: unknown) => {
-      lastError = error;
-      return undefined;
-    });
-    if (result !== undefined) return result;
-    if (Date.now() > deadline)
-      throw new Error(
-        `${what}: not seen within ${timeoutMs / 1000} s${lastError ? ` (last error: ${String(lastError)})` : ''}`,
-      );
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
-
 /** Runs `work` over `items` with at most `concurrency` at a time; results in order. */
 export async function mapLimited<T, R>(items: T[], concurrency: number, work: (item: T, index: number) => Promise<R>) {
   const results = new Array<R>(items.length);
