@@ -34,8 +34,8 @@ import { killGroup, serviceApi, serviceEnv, startService, type Service } from '.
 const ROUNDS = faultSize('FAULT_KILL_ROUNDS', 3, 10);
 const CONTACTS = faultSize('FAULT_KILL_CONTACTS', 150, 500);
 const CREATES = faultSize('FAULT_KILL_CREATES', 10, 20);
-const BURST = 8;
-const BURST_SPREAD_MS = 400;
+const BURST = 16;
+const BURST_SPREAD_MS = 600;
 const SETTLE_MS = faultSize('FAULT_SETTLE_SECONDS', 240, 600) * 1000;
 /** Reminders asked for their state per check (all with FAULT_TESTS=full). */
 const STATE_SAMPLE = process.env.FAULT_TESTS === 'full' ? undefined : 40;
