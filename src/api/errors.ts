@@ -1,6 +1,7 @@
 // One error body shape for the whole API: { error: { code, message, details? } }.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
+import { isDatabaseUnavailable } from '../db/unavailable';
 import { loggablePath } from './request-log';
 
 export class HttpError extends Error {
@@ -22,6 +23,9 @@ export const conflict = (message: string, details?: unknown) => new HttpError(40
 export const unprocessable = (message: string, details?: unknown) =>
   new HttpError(422, 'unprocessable', message, details);
 
+/** Seconds a client should wait before retrying while the database is unreachable. */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
+
 export function zodDetails(error: ZodError, location: string) {
   return error.issues.map((issue) => ({
     path: [location, ...issue.path].join('.'),
@@ -42,6 +46,7 @@ interface ErrorHandlerOptions {
 export function errorHandler(options: ErrorHandlerOptions): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const { status, body } = toResponse(err);
+    if (status === 503) res.setHeader('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
     if (status >= 500) {
       options.log('request failed', {
         requestId: (req as { id?: unknown }).id,
@@ -59,6 +64,17 @@ function toResponse(err: unknown): { status: number; body: { error: Record<strin
   if (err instanceof HttpError) {
     return { status: err.status, body: { error: withDetails({ code: err.code, message: err.message }, err.details) } };
   }
+  // An outage is not a bug: the answer tells the client to retry, not that the request was wrong.
+  if (isDatabaseUnavailable(err))
+    return {
+      status: 503,
+      body: {
+        error: {
+          code: 'database_unavailable',
+          message: 'The database is unavailable right now; retry in a few seconds.',
+        },
+      },
+    };
   const prismaCode = (err as { code?: unknown; name?: string }).code;
   if (typeof prismaCode === 'string' && /^P\d{4}$/.test(prismaCode)) {
     // Unique key taken (P2002) or a referenced row in use (P2003): a conflict with existing data.
