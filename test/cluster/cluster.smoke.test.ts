@@ -7,6 +7,7 @@ import net from 'node:net';
 import { temporal } from '@temporalio/proto';
 import { reminderWorkflowId } from '../../src/shared/ids';
 import { startCluster, type ClusterHandle } from '../support/cluster';
+import { clusterApi, eventually } from '../support/cluster-api';
 
 jest.setTimeout(300_000);
 
@@ -38,16 +39,6 @@ function portOpen(address: string): Promise<boolean> {
   });
 }
 
-async function eventually<T>(what: string, attempt: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const result = await attempt().catch(() => undefined);
-    if (result !== undefined) return result;
-    if (Date.now() > deadline) throw new Error(`${what}: not seen within ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
 test('the cluster comes up with two workers, runs a reminder made through the API on them, and stops cleanly', async () => {
   const started = Date.now();
   handle = await startCluster({ workers: 2 });
@@ -71,16 +62,7 @@ test('the cluster comes up with two workers, runs a reminder made through the AP
 
   // A company, a birthday rule and a contact, through the API as an admin would.
   const key = await handle.createCompany();
-  const api = async (method: string, p: string, body?: object) => {
-    const res = await fetch(`${apiUrl}${p}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const json = (await res.json()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-    if (res.status >= 400) throw new Error(`${method} ${p} → ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  };
+  const { request: api } = clusterApi(apiUrl, key);
   const birthday = (await api('GET', '/v1/contact-fields?kind=person')).items.find(
     (f: { key: string }) => f.key === 'birthday',
   );

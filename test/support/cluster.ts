@@ -25,7 +25,13 @@ export interface ClusterHandle {
   startWorker(index: number): Promise<void>;
   restartTemporal(): Promise<void>;
   restartPostgres(): Promise<void>;
+  /** PostgreSQL stopped (fast shutdown) until startPostgres(): for probing the outage itself. */
+  stopPostgres(): Promise<void>;
+  startPostgres(): Promise<void>;
   restartApi(): Promise<void>;
+  /** `kill -9` of the API process (the API host dies); startApi() brings it back. */
+  killApi(): Promise<void>;
+  startApi(): Promise<void>;
   /** The last lines of one process's log (postgres, temporal, api, worker-1, …), for failure messages. */
   logTail(name: string, lines?: number): string;
   /** Stops everything in order and removes the folder (kept when KEEP_CLUSTER_DIR=1); how each app process ended. */
@@ -78,7 +84,13 @@ export async function startCluster(
     startWorker: (i) => cluster.startWorker(i),
     restartTemporal: () => cluster.restartTemporal(),
     restartPostgres: () => cluster.restartPostgres(),
+    stopPostgres: () => cluster.postgres.stop(),
+    startPostgres: async () => {
+      await cluster.postgres.start();
+    },
     restartApi: () => cluster.restartApi(),
+    killApi: () => cluster.api.kill(),
+    startApi: () => cluster.startApi(),
     logTail(name, lines = 30) {
       try {
         return readFileSync(path.join(cluster.logDir, `${name}.log`), 'utf8')

@@ -191,6 +191,8 @@ export interface ReceivedMail {
   /** Who authenticated on the session (the username), or undefined without AUTH. */
   user: unknown;
   parsed: ParsedMail;
+  /** When the server accepted the message (ms since epoch, this machine's clock). */
+  receivedAt: number;
   /** Raw header lines by lower-case name, unfolded (long headers arrive folded, RFC 5322 §2.2.3). */
   headers: Record<string, string>;
 }
@@ -241,6 +243,8 @@ export async function startSmtpStandIn(
     logger: false,
     disabledCommands: ['STARTTLS'],
     allowInsecureAuth: true,
+    // A reminder storm opens many connections at once; the default limits are for the internet.
+    maxClients: 10_000,
     authOptional: !auth,
     onAuth(credentials, _session, callback) {
       logins.push({ username: credentials.username, password: credentials.password ?? undefined });
@@ -261,6 +265,7 @@ export async function startSmtpStandIn(
             rcptTo: session.envelope.rcptTo.map((r) => r.address),
             user: session.user,
             parsed,
+            receivedAt: Date.now(),
             headers: Object.fromEntries(parsed.headerLines.map((h) => [h.key, h.line.replace(/\r?\n(?=[ \t])/g, '')])),
           });
           callback();
