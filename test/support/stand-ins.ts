@@ -216,6 +216,8 @@ export interface SmtpStandIn {
    * accepted). Also refused without an entry: local part `bounce` (550) and `greylist` (451).
    */
   refuse: Map<string, SmtpRefusal>;
+  /** Connection-level errors the server saw (e.g. ECONNRESET from a sender that died). */
+  connectionErrors: string[];
   clear(): void;
   close(): Promise<void>;
 }
@@ -237,6 +239,7 @@ export async function startSmtpStandIn(
   const rcptAttempts: string[] = [];
   const logins: SmtpStandIn['logins'] = [];
   const refuse = new Map<string, SmtpRefusal>();
+  const connectionErrors: string[] = [];
   const { auth } = options;
 
   const server = new SMTPServer({
@@ -273,6 +276,9 @@ export async function startSmtpStandIn(
         .catch((err: Error) => callback(err));
     },
   });
+  // A sender dying mid-session (a worker killed with -9) resets its connection; smtp-server
+  // reports that as an 'error' event, which without a listener would crash the test process.
+  server.on('error', (error) => connectionErrors.push(error.message));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.server.address() as AddressInfo;
   return {
@@ -282,11 +288,13 @@ export async function startSmtpStandIn(
     rcptAttempts,
     logins,
     refuse,
+    connectionErrors,
     clear() {
       received.length = 0;
       rcptAttempts.length = 0;
       logins.length = 0;
       refuse.clear();
+      connectionErrors.length = 0;
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
