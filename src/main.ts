@@ -3,6 +3,7 @@
 import { codecEndpointSettings, createServiceApp } from './api/service-app';
 import { listen } from './api/listen';
 import { createApiMetrics } from './api/metrics';
+import { repairTotals } from './db/reconcile-runs';
 import { createCompanyWithAdmin } from './companies/bootstrap';
 import type { Config } from './config';
 import { publicBaseUrl, runMain } from './runtime/process';
@@ -60,7 +61,7 @@ async function main(config: Config): Promise<void> {
   ));
   // The API first: it needs neither the worker nor its workflow bundle (changes wait in the
   // outbox until a worker runs them), so it answers while the worker is still being built.
-  const metrics = createApiMetrics();
+  const metrics = createApiMetrics({ repairTotals: () => repairTotals(db) });
   const api = (running.api = createServiceApp({ config, db, logger, temporal, mailboxSecretKey, metrics, codec }));
   running.server = await listen(api.app, config.API_HOST, config.API_PORT);
   api.start();

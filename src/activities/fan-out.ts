@@ -3,10 +3,10 @@
 // what visibility says is running, and the difference applied — start with the plan, ask to
 // re-read, or let end. Exact progress: each page writes the value "armed so far", guarded by the
 // fan-out's generation.
-import { heartbeat, log } from '@temporalio/activity';
+import { activityInfo, heartbeat, log } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client';
-import { noopEngineMetrics, type EngineMetrics } from '../runtime/metrics';
+import { recordReconcileRun, type Repairs } from '../db/reconcile-runs';
 import { lastHandledOccurrences, pairKey } from '../scheduling/ledger-reads';
 import {
   inParallel,
@@ -28,8 +28,6 @@ import { planReminder, upcomingSendOf } from '../shared/plan-inputs';
 export interface FanOutDeps {
   db: Db;
   temporal?: { client: Client; taskQueue: string };
-  /** Reconciler repairs are counted here (the worker's metrics endpoint). */
-  metrics?: EngineMetrics;
   /** Starts and signals in flight at once per page. */
   startConcurrency?: number;
   /** The wall clock; tests pin it. */
@@ -46,7 +44,6 @@ type PageInput = RuleFanOutInput & { generation: number; limit: number; armedSoF
 export function createFanOutActivities(deps: FanOutDeps) {
   const { db } = deps;
   const now = () => (deps.now ? deps.now() : new Date()).getTime();
-  const metrics = deps.metrics ?? noopEngineMetrics;
   const target = (): ReminderTarget => {
     if (!deps.temporal) throw new Error('the fan-out activities need a Temporal client');
     return deps.temporal;
@@ -239,15 +236,18 @@ export function createFanOutActivities(deps: FanOutDeps) {
       return { orphansEnded };
     },
 
-    /** Logs and counts what a reconcile of everything repaired (per kind of repair). */
+    /** Records (for the API's repairs counter) and logs what a reconcile of everything repaired. */
     async reportReconcile(counts: ReconcileCounts): Promise<void> {
-      const repairs = {
+      const repairs: Repairs = {
         started: counts.started,
         replanned: counts.replanned,
         ended: counts.ended,
         'orphan-ended': counts.orphansEnded,
       };
-      for (const [kind, count] of Object.entries(repairs)) if (count > 0) metrics.reconcilerRepairs.inc(kind, count);
+      // Keyed by the reconciler's run: a retry of this activity records the run once.
+      const workflowRunId = activityInfo().workflowExecution?.runId;
+      if (!workflowRunId) throw new Error('reportReconcile runs inside the reconciler workflow');
+      await recordReconcileRun(db, { workflowRunId, armed: counts.armed, repairs });
       const repaired = Object.values(repairs).reduce((a, b) => a + b, 0);
       if (repaired > 0) log.warn('reconciler repaired reminders', { ...repairs, armed: counts.armed });
       else log.info('reconciler found nothing to repair', { armed: counts.armed });

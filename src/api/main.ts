@@ -9,6 +9,7 @@ import { mailboxKey } from '../security/mailbox-key';
 import { payloadDataConverter } from '../security/payload-codec';
 import { codecToken, configuredPayloadKeys } from '../security/payload-keys';
 import { listen } from './listen';
+import { repairTotals } from '../db/reconcile-runs';
 import { createApiMetrics } from './metrics';
 import { codecEndpointSettings, createServiceApp } from './service-app';
 
@@ -29,7 +30,7 @@ async function main(config: Config): Promise<void> {
     payloadDataConverter(payloadKeys),
   );
   const { db } = database;
-  const metrics = createApiMetrics();
+  const metrics = createApiMetrics({ repairTotals: () => repairTotals(db) });
   const api = createServiceApp({ config, db, logger, temporal, mailboxSecretKey: mailboxKey(config), metrics, codec });
   const server = await listen(api.app, config.API_HOST, config.API_PORT);
   api.start();

@@ -19,7 +19,13 @@ export interface ApiMetrics {
   httpDuration: Histogram<'method' | 'route' | 'status_code'>;
 }
 
-export function createApiMetrics(options: { processMetrics?: boolean } = {}): ApiMetrics {
+export function createApiMetrics(
+  options: {
+    processMetrics?: boolean;
+    /** The reconciler's repairs so far by kind (`repairTotals` of db/reconcile-runs), read at each scrape. */
+    repairTotals?: () => Promise<Record<string, number>>;
+  } = {},
+): ApiMetrics {
   const registry = new Registry();
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
   const httpDuration = new Histogram({
@@ -29,7 +35,7 @@ export function createApiMetrics(options: { processMetrics?: boolean } = {}): Ap
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
-  return { registry, engine: promEngineMetrics(registry), httpDuration };
+  return { registry, engine: promEngineMetrics(registry, options.repairTotals), httpDuration };
 }
 
 /** Times every request; the route is read when the response is finished (after routing). */

@@ -7,7 +7,6 @@ import type { Db } from '../db/client';
 import { databaseChannelsFromConfig } from '../channels/directory';
 import type { ChannelDirectory } from '../delivery/ports';
 import { silentLogger, type Logger } from '../runtime/logger';
-import { meterEngineMetrics } from '../runtime/metrics';
 import { publicBaseUrl } from '../runtime/process';
 import { connectTemporalClient } from '../runtime/temporal-connection';
 import { ensureReconcilerSchedule } from '../scheduling/reconciler-schedule';
@@ -90,7 +89,6 @@ export async function runReminderWorker(input: {
       publicBaseUrl: publicBaseUrl(config),
       mailboxSecretKey: input.mailboxSecretKey,
       temporal: { client: temporal.client, taskQueue: config.TEMPORAL_TASK_QUEUE },
-      metrics: meterEngineMetrics(Runtime.instance().metricMeter),
       startConcurrency: config.FAN_OUT_CONCURRENCY,
     },
   });

@@ -9,6 +9,7 @@ import request from 'supertest';
 import { createApp } from '../../src/api/app';
 import { createApiMetrics, type ApiMetrics } from '../../src/api/metrics';
 import { createCompanyWithAdmin } from '../../src/companies/bootstrap';
+import { recordReconcileRun, repairTotals } from '../../src/db/reconcile-runs';
 import { createLogger } from '../../src/runtime/logger';
 import { AesGcmPayloadCodec, keyRing } from '../../src/security/payload-codec';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -31,7 +32,7 @@ beforeAll(async () => {
       done();
     },
   });
-  metrics = createApiMetrics({ processMetrics: false });
+  metrics = createApiMetrics({ processMetrics: false, repairTotals: () => repairTotals(testDb.db) });
   const boom = Router();
   boom.get('/boom', () => {
     throw new Error('database exploded');
@@ -154,16 +155,36 @@ describe('/metrics', () => {
     for (const id of ids) expect(res.text).not.toContain(id);
   });
 
-  test("the engine's port feeds the outbox and reconciler series", async () => {
+  test("the outbox relay's port feeds the backlog gauges", async () => {
     metrics.engine.outboxBacklog.set(7);
     metrics.engine.outboxOldestAgeSeconds.set(42.5);
-    metrics.engine.reconcilerRepairs.inc('started', 3);
-    metrics.engine.reconcilerRepairs.inc('orphan-ended');
     const series = (await request(app).get('/metrics')).text;
     expect(series).toContain('reminders_outbox_backlog 7');
     expect(series).toContain('reminders_outbox_oldest_age_seconds 42.5');
-    expect(series).toContain('reminders_reconciler_repairs_total{kind="started"} 3');
-    expect(series).toContain('reminders_reconciler_repairs_total{kind="orphan-ended"} 1');
+  });
+
+  test('the reconciler repairs counter sums the runs recorded in the database, each run once', async () => {
+    const repairsOf = (text: string) =>
+      Object.fromEntries(
+        [...text.matchAll(/^reminders_reconciler_repairs_total\{kind="([^"]+)"\} (\d+)$/gm)].map((m) => [
+          m[1],
+          Number(m[2]),
+        ]),
+      );
+    const before = repairsOf((await request(app).get('/metrics')).text);
+    expect(Object.keys(before).sort()).toEqual(['ended', 'orphan-ended', 'replanned', 'started']);
+    const run = { armed: 10, repairs: { started: 3, replanned: 0, ended: 0, 'orphan-ended': 1 } };
+    await recordReconcileRun(testDb.db, { workflowRunId: 'run-a', ...run });
+    // A retried report of the same run is not counted again.
+    await recordReconcileRun(testDb.db, { workflowRunId: 'run-a', ...run });
+    await recordReconcileRun(testDb.db, { workflowRunId: 'run-b', ...run, repairs: { ...run.repairs, replanned: 2 } });
+    const after = repairsOf((await request(app).get('/metrics')).text);
+    expect({
+      started: after.started - before.started,
+      replanned: after.replanned - before.replanned,
+      ended: after.ended - before.ended,
+      'orphan-ended': after['orphan-ended'] - before['orphan-ended'],
+    }).toEqual({ started: 6, replanned: 2, ended: 0, 'orphan-ended': 2 });
   });
 });
 

@@ -5,6 +5,7 @@
 // idempotently with the configured interval.
 import { randomUUID } from 'node:crypto';
 import { createCompanyWithAdmin } from '../../src/companies/bootstrap';
+import { repairTotals } from '../../src/db/reconcile-runs';
 import { silentLogger } from '../../src/runtime/logger';
 import { ensureReconcilerSchedule } from '../../src/scheduling/reconciler-schedule';
 import { createTemporalScheduler } from '../../src/scheduling/temporal-scheduler';
@@ -133,6 +134,8 @@ test('one reconciler run repairs a terminated reminder, an orphan, a date change
   });
   process.stdout.write(`[reconciler] repairs: ${JSON.stringify(counts)}\n`);
   expect(counts).toEqual({ armed: CONTACTS - 1, started: 1, replanned: 1, ended: 0, orphansEnded: 2 });
+  // Recorded for the API's reminders_reconciler_repairs_total (this database saw no other run).
+  expect(await repairTotals(db)).toEqual({ started: 1, replanned: 1, ended: 0, 'orphan-ended': 2 });
 
   await eventually(async () => (await runningCount(`RuleId = "${ghostRule}"`)) === 0, 'the orphan to end');
   await eventually(
