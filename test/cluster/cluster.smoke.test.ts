@@ -7,7 +7,8 @@ import net from 'node:net';
 import { temporal } from '@temporalio/proto';
 import { reminderWorkflowId } from '../../src/shared/ids';
 import { startCluster, type ClusterHandle } from '../support/cluster';
-import { clusterApi, eventually } from '../support/cluster-api';
+import { clusterApi } from '../support/cluster-api';
+import { eventuallyValue } from '../support/eventually';
 
 jest.setTimeout(300_000);
 
@@ -87,7 +88,7 @@ test('the cluster comes up with two workers, runs a reminder made through the AP
   // activity tasks picked up by them, and SQL visibility finds it by its search attribute.
   const client = await handle.client();
   const workflow = client.workflow.getHandle(reminderWorkflowId(rule.id, contact.id));
-  const identities = await eventually('the reminder planned by a worker', async () => {
+  const identities = await eventuallyValue('the reminder planned by a worker', async () => {
     const { events } = await workflow.fetchHistory();
     const workflowTasks = (events ?? []).flatMap((e) => e.workflowTaskStartedEventAttributes?.identity ?? []);
     const activityTasks = (events ?? []).flatMap((e) => e.activityTaskStartedEventAttributes?.identity ?? []);
@@ -98,7 +99,7 @@ test('the cluster comes up with two workers, runs a reminder made through the AP
   expect(identities.length).toBeGreaterThan(0);
   for (const identity of identities) expect(workerIds).toContain(identity);
   expect((await workflow.describe()).status.name).toBe('RUNNING');
-  const listed = await eventually('the reminder in SQL visibility', async () => {
+  const listed = await eventuallyValue('the reminder in SQL visibility', async () => {
     const found = [];
     for await (const w of client.workflow.list({ query: `RuleId = "${rule.id}" AND ExecutionStatus = "Running"` }))
       found.push(w.workflowId);

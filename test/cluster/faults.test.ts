@@ -21,7 +21,8 @@ import { emailRule } from '../../bench/seed';
 import { dueMinute } from '../../bench/storm';
 import { reminderWorkflowId } from '../../src/shared/ids';
 import { startCluster, type ClusterHandle } from '../support/cluster';
-import { clusterApi, eventually, seedContacts, type ClusterApi, type SeededContact } from '../support/cluster-api';
+import { clusterApi, seedContacts, type ClusterApi, type SeededContact } from '../support/cluster-api';
+import { eventuallyValue } from '../support/eventually';
 import { startSmtpStandIn, type SmtpStandIn } from '../support/stand-ins';
 
 jest.setTimeout(900_000);
@@ -180,15 +181,14 @@ function lagFigures(lags: number[]): Record<string, string> {
 /** Waits until the rule's ledger has `count` rows sent and the SMTP server `count` distinct messages. */
 async function allDelivered(armed: Armed, timeoutMs: number): Promise<{ ledger: { total: number; sent: number } }> {
   const count = armed.contacts.length;
-  const last = await eventually(
+  const last = await eventuallyValue(
     `${count} reminders of rule ${armed.ruleId} sent and received`,
     async () => {
       if (receipts(armed.contacts, armed.due).distinct < count) return undefined;
       const rows = await ledger(armed.ruleId);
       return rows.sent >= count ? rows : undefined;
     },
-    timeoutMs,
-    1_000,
+    { timeoutMs, intervalMs: 1_000 },
   ).catch(async (error: unknown) => {
     const rows = await ledger(armed.ruleId).catch(() => undefined);
     throw new Error(
@@ -241,11 +241,10 @@ test(`a worker killed with -9 in the middle of a storm of ${STORM_SIZE} reminder
 
   // Mid-storm: once a quarter of the messages arrived, the second worker dies.
   const killAfter = Math.max(1, Math.floor(STORM_SIZE / 4));
-  await eventually(
+  await eventuallyValue(
     `${killAfter} storm messages received`,
     async () => (receipts(storm.contacts, storm.due).distinct >= killAfter ? true : undefined),
-    storm.due - Date.now() + 180_000,
-    20,
+    { timeoutMs: storm.due - Date.now() + 180_000, intervalMs: 20 },
   );
   const receivedAtKill = receipts(storm.contacts, storm.due).distinct;
   await handle.killWorker(1);
@@ -298,7 +297,7 @@ test(`the Temporal server restarted while ${SLEEPERS} reminders sleep: they fire
   expect(Date.now()).toBeLessThan(armed.due);
   expect(receipts(armed.contacts, armed.due).transmissions).toBe(0);
   // The API and both workers reconnect on their own (watched while the reminders fall due).
-  const reconnected = eventually(
+  const reconnected = eventuallyValue(
     'the API seeing Temporal and both workers polling again',
     async () => {
       const health = (await (await fetch(`${handle.apiUrl}/health`)).json()) as {
@@ -309,7 +308,7 @@ test(`the Temporal server restarted while ${SLEEPERS} reminders sleep: they fire
         ? Date.now() - restarting
         : undefined;
     },
-    180_000,
+    { timeoutMs: 180_000 },
   );
 
   const { ledger: rows } = await allDelivered(armed, 300_000);
@@ -367,7 +366,7 @@ test(`PostgreSQL restarted: the API answers 503 with a clear error meanwhile, a 
 
   // Retried by the client until it lands; only "service unavailable" may be answered meanwhile.
   let retries = 0;
-  const landed = await eventually(
+  const landed = await eventuallyValue(
     'the write retried after PostgreSQL came back',
     async () => {
       const answer = await write();
@@ -375,8 +374,7 @@ test(`PostgreSQL restarted: the API answers 503 with a clear error meanwhile, a 
       if (answer.status === 503) return undefined;
       return answer;
     },
-    120_000,
-    1_000,
+    { timeoutMs: 120_000, intervalMs: 1_000 },
   );
   const recoveredMs = Date.now() - stoppedAt - downMs;
 
@@ -431,14 +429,13 @@ test(`the API killed during the fan-out of a new rule over ${FANOUT_SIZE} client
   const ruleId = rule.id as string;
 
   // Killed as soon as the fan-out shows (or after 5 s regardless: the change then waits in the database).
-  const startedAtKill = await eventually(
+  const startedAtKill = await eventuallyValue(
     'the first reminders of the fan-out started',
     async () => {
       const started = await countOf(client, startedQuery(ruleId));
       return started > 0 || Date.now() - posted > 5_000 ? started : undefined;
     },
-    30_000,
-    100,
+    { timeoutMs: 30_000, intervalMs: 100 },
   );
   await handle.killApi();
   const killedAt = Date.now();
@@ -446,11 +443,10 @@ test(`the API killed during the fan-out of a new rule over ${FANOUT_SIZE} client
   const apiBackMs = Date.now() - killedAt;
 
   const sleepingAfterMs =
-    (await eventually(
+    (await eventuallyValue(
       `${FANOUT_SIZE} reminders sleeping with NextSendAt`,
       async () => ((await countOf(client, sleepingQuery({ ruleId }))) >= FANOUT_SIZE ? Date.now() : undefined),
-      600_000,
-      1_000,
+      { timeoutMs: 600_000, intervalMs: 1_000 },
     )) - posted;
 
   const running: string[] = [];

@@ -1,6 +1,6 @@
 // What the cluster tests share beside the cluster handle: the admin API as a client sees it (JSON
-// over HTTP with an API key), waiting for something to become true, and seeding many contacts at
-// once straight into the cluster's database (thousands of API calls would only slow the set-up).
+// over HTTP with an API key), and many contacts seeded at once straight into the cluster's
+// database (thousands of API calls would only slow the set-up).
 import { randomUUID } from 'node:crypto';
 import { createDb } from '../../src/db/client';
 
@@ -45,29 +45,6 @@ export function clusterApi(apiUrl: string, apiKey: string): ClusterApi {
       return answer.body as never;
     },
   };
-}
-
-/** Polls `attempt` every `intervalMs` until it returns something other than undefined. */
-export async function eventually<T>(
-  what: string,
-  attempt: () => Promise<T | undefined>,
-  timeoutMs = 60_000,
-  intervalMs = 500,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    const result = await attempt().catch((error: unknown) => {
-      lastError = error;
-      return undefined;
-    });
-    if (result !== undefined) return result;
-    if (Date.now() > deadline)
-      throw new Error(
-        `${what}: not seen within ${timeoutMs / 1000} s${lastError ? ` (last error: ${String(lastError)})` : ''}`,
-      );
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
 }
 
 export interface SeededContact {
