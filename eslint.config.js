@@ -3,21 +3,39 @@
 const tseslint = require('typescript-eslint');
 const js = require('@eslint/js');
 const { builtinModules } = require('node:module');
+const reactHooks = require('eslint-plugin-react-hooks');
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
 module.exports = tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'src/generated/', '.cache/', 'data/', 'coverage/', 'web/dist/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'src/generated/',
+      '.cache/',
+      'data/',
+      'coverage/',
+      'web/dist/',
+      'web/.dist-*/',
+      'web/src/api/schema.d.ts',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx', '**/*.mts'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: __dirname } },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
+  },
+  {
+    // The web console (React): the rules of hooks.
+    files: ['web/**/*.tsx', 'web/**/*.ts'],
+    ...reactHooks.configs.flat['recommended-latest'],
   },
   {
     // Code that runs inside Temporal's deterministic workflow sandbox, and the pure modules it uses.

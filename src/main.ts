@@ -9,6 +9,7 @@ import type { Config } from './config';
 import { publicBaseUrl, runMain } from './runtime/process';
 import { createLogger } from './runtime/logger';
 import { startServices } from './runtime/services';
+import { CONSOLE_DIST, ensureConsoleBuilt } from './runtime/console-build';
 import { connectTemporalClient } from './runtime/temporal-connection';
 import { embeddedMailboxKey, mailboxKey } from './security/mailbox-key';
 import { payloadDataConverter } from './security/payload-codec';
@@ -50,6 +51,12 @@ async function main(config: Config): Promise<void> {
   });
   // The embedded UI calls the codec with the token in the path: it cannot send headers.
   const uiCodecEndpoint = codec && `${publicBaseUrl(config)}/codec/${codec.token}`;
+  // Built while the embedded servers start; a failed build leaves the API up (and any older build).
+  const consoleBuild = ensureConsoleBuilt(logger).catch((error: unknown) =>
+    logger.error('the web console could not be built', {
+      error: error instanceof Error ? error.message : String(error),
+    }),
+  );
   const services = (running.services = await startServices(config, logger, { uiCodecEndpoint }));
   const { db } = services.database;
 
@@ -62,7 +69,17 @@ async function main(config: Config): Promise<void> {
   // The API first: it needs neither the worker nor its workflow bundle (changes wait in the
   // outbox until a worker runs them), so it answers while the worker is still being built.
   const metrics = createApiMetrics({ repairTotals: () => repairTotals(db) });
-  const api = (running.api = createServiceApp({ config, db, logger, temporal, mailboxSecretKey, metrics, codec }));
+  await consoleBuild;
+  const api = (running.api = createServiceApp({
+    config,
+    db,
+    logger,
+    temporal,
+    mailboxSecretKey,
+    metrics,
+    codec,
+    consoleDir: CONSOLE_DIST,
+  }));
   running.server = await listen(api.app, config.API_HOST, config.API_PORT);
   api.start();
   logger.info('API listening', { host: config.API_HOST, port: config.API_PORT, startupMs: startupMs() });
@@ -90,6 +107,7 @@ async function main(config: Config): Promise<void> {
   const apiUrl = publicBaseUrl(config);
   process.stdout.write(
     `Metrics:     ${apiUrl}/metrics (API)${runtime.metricsUrl ? `, ${runtime.metricsUrl} (worker)` : ''}\n` +
+      `Console:     ${apiUrl}/ (sign in with an API key)\n` +
       `API:         ${apiUrl}\nTemporal UI: ${services.temporalUiUrl ?? '(external cluster)'}\n`,
   );
 }

@@ -5,8 +5,9 @@ import swaggerUi from 'swagger-ui-express';
 import type { Db } from '../db/client';
 import type { MailboxConnectOptions } from '../delivery/smtp-adapter';
 import type { Logger } from '../runtime/logger';
-import { requireApiKey } from './auth';
+import { authenticate } from './auth';
 import { codecRouter, type CodecEndpointOptions } from './codec';
+import { consoleRouter } from './console';
 import { errorHandler, HttpError, notFoundHandler } from './errors';
 import { healthRouter, type HealthChecks } from './health';
 import { measureRequests, metricsRouter, type ApiMetrics } from './metrics';
@@ -23,6 +24,7 @@ import type { RouteDeps } from './routes/deps';
 import { mailboxRoutes } from './routes/mailboxes';
 import { reminderRoutes } from './routes/reminders';
 import { ruleRoutes } from './routes/rules';
+import { sessionRoutes } from './routes/session';
 import { userRoutes } from './routes/users';
 import { workOrderRoutes } from './routes/work-orders';
 import { requestLogging } from './request-log';
@@ -44,9 +46,12 @@ export interface AppDeps {
   metrics?: ApiMetrics;
   /** The remote codec endpoint for the Temporal UI and CLI, when payloads are encrypted. */
   codec?: Omit<CodecEndpointOptions, 'logger'>;
+  /** The built web console (web/dist) to serve at `/`. */
+  consoleDir?: string;
 }
 
 const ROUTE_MODULES = [
+  sessionRoutes,
   companyRoutes,
   userRoutes,
   apiKeyRoutes,
@@ -76,6 +81,36 @@ const requireJsonBody: express.RequestHandler = (req, _res, next) => {
   next();
 };
 
+/** Every /v1 route on one router, and the OpenAPI document that describes them. */
+function v1Api(deps: Pick<AppDeps, 'db' | 'relay' | 'mailboxSecretKey' | 'mailboxConnect'>) {
+  const registry = new OpenAPIRegistry();
+  const router = Router();
+  const routeDeps: RouteDeps = {
+    routes: { router, registry, db: deps.db, onCommit: deps.relay && (() => deps.relay!.nudge()) },
+    mailboxSecretKey: deps.mailboxSecretKey,
+    mailboxConnect: deps.mailboxConnect ?? { hosts: { allowPrivateHosts: false } },
+  };
+  for (const register of ROUTE_MODULES) register(routeDeps);
+  registerWebhookDocs(registry);
+  return { router, document: buildOpenApiDocument(registry) };
+}
+
+/**
+ * The document `/openapi.json` serves, without a database, Temporal or a server: the routes are
+ * registered and described, none can run. The console's typed client is generated from it.
+ */
+export function openApiDocument(): ReturnType<typeof buildOpenApiDocument> {
+  const cannotRun = new Proxy(
+    {},
+    {
+      get() {
+        throw new Error('openApiDocument() only describes the routes; it cannot run them');
+      },
+    },
+  );
+  return v1Api({ db: cannotRun as Db }).document;
+}
+
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -86,22 +121,14 @@ export function createApp(deps: AppDeps): express.Express {
   if (deps.codec) app.use(codecRouter({ ...deps.codec, logger: deps.logger }));
   for (const router of deps.publicRouters ?? []) app.use(router);
 
-  const registry = new OpenAPIRegistry();
-  const v1 = Router();
-  const routeDeps: RouteDeps = {
-    routes: { router: v1, registry, db: deps.db, onCommit: deps.relay && (() => deps.relay!.nudge()) },
-    mailboxSecretKey: deps.mailboxSecretKey,
-    mailboxConnect: deps.mailboxConnect ?? { hosts: { allowPrivateHosts: false } },
-  };
-  for (const register of ROUTE_MODULES) register(routeDeps);
-  registerWebhookDocs(registry);
-  const document = buildOpenApiDocument(registry);
+  const { router: v1, document } = v1Api(deps);
 
   app.get('/openapi.json', (_req, res) => void res.json(document));
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(document));
   // The key is checked before the body is read: an unauthenticated caller learns nothing else.
-  app.use('/v1', requireApiKey(deps.db), requireJsonBody, express.json({ limit: '256kb' }));
+  app.use('/v1', authenticate(deps.db), requireJsonBody, express.json({ limit: '256kb' }));
   app.use(v1);
+  if (deps.consoleDir) app.use(consoleRouter(deps.consoleDir));
   app.use(notFoundHandler);
   app.use(errorHandler({ exposeStack: deps.exposeStackTraces ?? false, log: deps.logger.error }));
   return app;

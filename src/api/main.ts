@@ -2,6 +2,7 @@
 import type { Config } from '../config';
 import { openDatabase } from '../db/database';
 import { createLogger } from '../runtime/logger';
+import { CONSOLE_DIST } from '../runtime/console-build';
 import { requireExternalServices, runMain } from '../runtime/process';
 import { onShutdown } from '../runtime/shutdown';
 import { connectTemporalClient } from '../runtime/temporal-connection';
@@ -31,7 +32,16 @@ async function main(config: Config): Promise<void> {
   );
   const { db } = database;
   const metrics = createApiMetrics({ repairTotals: () => repairTotals(db) });
-  const api = createServiceApp({ config, db, logger, temporal, mailboxSecretKey: mailboxKey(config), metrics, codec });
+  const api = createServiceApp({
+    config,
+    db,
+    logger,
+    temporal,
+    mailboxSecretKey: mailboxKey(config),
+    metrics,
+    codec,
+    consoleDir: CONSOLE_DIST,
+  });
   const server = await listen(api.app, config.API_HOST, config.API_PORT);
   api.start();
   logger.info('API listening', { host: config.API_HOST, port: config.API_PORT, codecEndpoint: Boolean(codec) });

@@ -100,7 +100,7 @@ export interface RouteSpec<
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid request (details name each bad field)',
-  401: 'Missing or invalid API key',
+  401: 'Missing or invalid API key or session',
   403: 'Not allowed for the acting user',
   404: 'Not found (or belongs to another company)',
   409: 'Conflicts with existing data',
@@ -172,7 +172,7 @@ export function addRoute<
         : `${spec.summary} (${access === 'admin' ? 'admins only' : `admins, or ${access.who}`})`,
     'x-access': accessName(access),
     tags: [spec.tag],
-    security: [{ bearerAuth: [] }],
+    security: [{ bearerAuth: [] }, { sessionCookie: [] }],
     request: {
       ...(spec.params ? { params: spec.params } : {}),
       ...(spec.query ? { query: spec.query } : {}),

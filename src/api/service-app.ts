@@ -11,6 +11,7 @@ import { createOutboxRelay, type OutboxRelay } from '../scheduling/outbox-relay'
 import { createTemporalScheduler } from '../scheduling/temporal-scheduler';
 import { createApp } from './app';
 import { deleteExpiredIdempotencyKeys } from './idempotency';
+import { consoleBuilt } from './console';
 import type { ApiMetrics } from './metrics';
 import { webhooksFromConfig } from './webhooks/from-config';
 
@@ -35,8 +36,12 @@ export function createServiceApp(input: {
   metrics?: ApiMetrics;
   /** With payload keys and a codec token, the codec endpoint for the Temporal UI is served. */
   codec?: { keys: PayloadKeyRing; token: string; corsOrigins: string[] };
+  /** The built web console, served at `/` when it exists. */
+  consoleDir: string;
 }): ServiceApi {
   const { config, db, logger, temporal, codec } = input;
+  const built = consoleBuilt(input.consoleDir);
+  if (!built) logger.warn('the web console is not built (run `npm run web:build`); `/` serves nothing');
   const relay = createOutboxRelay({
     db,
     scheduler: createTemporalScheduler({ db, client: temporal.client, taskQueue: config.TEMPORAL_TASK_QUEUE }),
@@ -50,6 +55,7 @@ export function createServiceApp(input: {
     },
   });
   const app = createApp({
+    consoleDir: built ? input.consoleDir : undefined,
     metrics: input.metrics,
     codec: codec && { codec: new AesGcmPayloadCodec(codec.keys), token: codec.token, corsOrigins: codec.corsOrigins },
     db,

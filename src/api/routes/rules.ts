@@ -1,7 +1,9 @@
 // Notification rules: what to send, to whom, when and how; plus preview and schedule.
 import { z } from 'zod';
 import type { DbClient } from '../../db/client';
-import type { ContactField, Mailbox, NotificationRule } from '../../generated/prisma/client';
+import { validateScheduleRule } from '../../calendar/schedule';
+import { isWindowOpen, windowOpenUntil } from '../../chats/window';
+import type { Company, Contact, ContactField, Mailbox, NotificationRule } from '../../generated/prisma/client';
 import { lastHandledOccurrences, pairKey } from '../../scheduling/ledger-reads';
 import { nextSendOf, planReminder, templateVariables, upcomingSendsOf } from '../../shared/plan-inputs';
 import { recordReminderChange, type ReminderChange } from '../../scheduling/outbox';
@@ -9,6 +11,7 @@ import {
   checkTemplate,
   DEFAULT_SUBJECT_TEMPLATE,
   renderTemplate,
+  TEMPLATE_VARIABLES,
   type TemplateVariables,
 } from '../../templates/message-template';
 import { decideRoute, readDecisionFacts } from '../../chats/decision';
@@ -81,6 +84,40 @@ const rulePatch = z
     subjectTemplate: ruleFields.subjectTemplate.nullable(),
   })
   .partial();
+
+/** A rule as the notification dialog holds it before saving: what the draft preview renders. */
+const ruleDraft = z.strictObject({
+  kind: contactKind,
+  eventFieldId: uuid,
+  recurrence: ruleFields.recurrence.default('yearly'),
+  channel: ruleFields.channel,
+  emailSender: emailSender.optional(),
+  tryLastChatFirst: ruleFields.tryLastChatFirst.default(false),
+  sendTime,
+  daysInAdvance: ruleFields.daysInAdvance.default(0),
+  subjectTemplate: ruleFields.subjectTemplate.optional(),
+  bodyTemplate: ruleFields.bodyTemplate,
+});
+
+const TEMPLATE_VARIABLE_DESCRIPTIONS: Record<(typeof TEMPLATE_VARIABLES)[number], string> = {
+  contactName: "The contact's name",
+  eventLabel: 'The event, e.g. Birthday',
+  eventDate: 'Date of the event (YYYY-MM-DD)',
+  daysUntil: 'Days between the send and the event',
+  companyName: 'Your company name',
+};
+
+/** The way a send would go: the contact's last chat, the rule's channel, or nowhere and why. */
+const routeSchema = z.object({
+  via: z.enum(['whatsapp', 'instagram', 'sms', 'email']).nullable(),
+  to: z.string().nullable(),
+  from: z.string().nullable(),
+  chatId: z.string().nullable(),
+  /** Why the send would not go out (the feed's skip reasons: no-sms-consent, no-phone, …). */
+  reason: z.string().nullable(),
+  /** Why the last chat was not used although the rule tries it first. */
+  chatSkipped: z.string().nullable(),
+});
 
 /** Renders for preview; a stored template that cannot render is a 422, not a 500. */
 function renderForPreview(template: string, variables: TemplateVariables, field: string): string {
@@ -163,6 +200,83 @@ export function ruleRoutes({ routes }: RouteDeps): void {
               },
             }
           : {}),
+      };
+    },
+  });
+
+  addRoute(routes, {
+    method: 'get',
+    path: '/v1/notification-rules/template-variables',
+    tag: 'Notification rules',
+    summary: 'Variables a subject or body template may use, as {{name}}',
+    response: z.object({ items: z.array(z.object({ name: z.string(), description: z.string() })) }),
+    handler: async () => ({
+      items: TEMPLATE_VARIABLES.map((name) => ({ name, description: TEMPLATE_VARIABLE_DESCRIPTIONS[name] })),
+    }),
+  });
+
+  addRoute(routes, {
+    method: 'post',
+    path: '/v1/notification-rules/preview',
+    tag: 'Notification rules',
+    errors: [404, 422],
+    transaction: false,
+    summary:
+      'Preview a rule that is not saved yet (the notification dialog): message, next sends and the route for one contact, without sending',
+    body: z.strictObject({
+      contactId: uuid,
+      rule: ruleDraft,
+      count: z.number().int().min(1).max(10).default(3),
+    }),
+    response: z.object({
+      subject: z.string().nullable(),
+      body: z.string(),
+      channel: z.string(),
+      sends: z.array(scheduleItem),
+      /** Why there is no upcoming send (no-event-date, contact-not-client, …). */
+      reason: z.string().optional(),
+      route: routeSchema,
+    }),
+    handler: async ({ db, auth, body }) => {
+      const draft = body.rule;
+      const eventField = await draftEventField(db, auth.companyId, draft);
+      const problems = [
+        ...checkTemplate(draft.bodyTemplate).map((message) => ({ path: 'body.rule.bodyTemplate', message })),
+        ...(draft.subjectTemplate ? checkTemplate(draft.subjectTemplate) : []).map((message) => ({
+          path: 'body.rule.subjectTemplate',
+          message,
+        })),
+      ];
+      if (problems.length > 0)
+        throw badRequest(`Invalid request: ${problems.map((d) => `${d.path}: ${d.message}`).join('; ')}`, problems);
+      const company = await db.company.findUniqueOrThrow({ where: { id: auth.companyId } });
+      const contact = await db.contact.findFirst({ where: { id: body.contactId, companyId: auth.companyId } });
+      if (!contact) throw notFound('Contact');
+      // A draft has no ledger yet: nothing handled.
+      const rule = { ...draft, name: 'Draft', enabled: true, eventField };
+      const plan = planReminder({ rule, company, contact });
+      const problem = plan.active ? validateScheduleRule(plan.schedule) : plan.reason;
+      const sends = plan.active && !problem ? upcomingSendsOf(plan, Date.now(), body.count) : [];
+      const reason = problem ?? (sends.length === 0 ? 'no-upcoming-date' : undefined);
+      const variables = templateVariables(rule, company, contact, sends[0]?.occurrenceDate ?? '(no upcoming date)');
+      return {
+        subject:
+          draft.channel === 'email'
+            ? renderForPreview(
+                draft.subjectTemplate ?? DEFAULT_SUBJECT_TEMPLATE,
+                variables,
+                'body.rule.subjectTemplate',
+              )
+            : null,
+        body: renderForPreview(draft.bodyTemplate, variables, 'body.rule.bodyTemplate'),
+        channel: draft.channel,
+        sends: sends.map((s) => ({
+          occurrenceDate: s.occurrenceDate,
+          sendAt: s.sendAt.toISOString(),
+          sendAtLocal: s.sendAtLocal,
+        })),
+        ...(reason ? { reason } : {}),
+        route: await previewRoute(db, company, contact, draft, sends[0]?.sendAt ?? new Date()),
       };
     },
   });
@@ -396,6 +510,64 @@ export function ruleRoutes({ routes }: RouteDeps): void {
 /** The last occurrence the ledger has as handled for this pair: plans never list it again. */
 async function handledOf(db: DbClient, ruleId: string, contactId: string) {
   return (await lastHandledOccurrences(db, { ruleId, contactIds: [contactId] })).get(pairKey({ ruleId, contactId }));
+}
+
+/** The draft's event: a date field of the draft's kind in this company (400 naming the field otherwise). */
+async function draftEventField(
+  db: DbClient,
+  companyId: string,
+  draft: { eventFieldId: string; kind: 'person' | 'organization' },
+): Promise<ContactField> {
+  const field = await db.contactField.findFirst({ where: { id: draft.eventFieldId, companyId } });
+  const problem = !field
+    ? "no such field in this company's contact form"
+    : field.type !== 'date'
+      ? `"${field.label}" is a ${field.type} field; the event must be a date field`
+      : field.kind !== draft.kind
+        ? `"${field.label}" belongs to the ${field.kind} form, not the ${draft.kind} form`
+        : null;
+  if (problem || !field)
+    throw badRequest(`Invalid request: body.rule.eventFieldId: ${problem}`, [
+      { path: 'body.rule.eventFieldId', message: problem },
+    ]);
+  return field;
+}
+
+/** Where a send at `at` would go, read the way delivery decides it: the last chat while its window
+ * is open (when the rule tries it first), else the rule's channel if the contact has consent and an
+ * address. Preview only: delivery decides again at send time. */
+async function previewRoute(
+  db: DbClient,
+  company: Company,
+  contact: Contact,
+  draft: { channel: 'sms' | 'email'; tryLastChatFirst: boolean; emailSender?: string },
+  at: Date,
+): Promise<z.infer<typeof routeSchema>> {
+  const none = { to: null, from: null, chatId: null, reason: null, chatSkipped: null };
+  let chatSkipped: string | null = null;
+  if (draft.tryLastChatFirst) {
+    const last = await db.chat.findFirst({
+      where: { companyId: company.id, contactId: contact.id, open: true, lastInboundAt: { not: null } },
+      orderBy: { lastInboundAt: 'desc' },
+    });
+    if (last && isWindowOpen(last, company, at))
+      return { ...none, via: last.channel, to: last.address, chatId: last.id };
+    chatSkipped = last
+      ? `the ${last.channel} chat's window closes ${windowOpenUntil(last, company)!.toISOString()}, before the send`
+      : 'the contact has no open chat with a message from them';
+  }
+  if (draft.channel === 'sms') {
+    if (!contact.smsConsent) return { ...none, via: null, reason: 'no-sms-consent', chatSkipped };
+    if (!contact.phone) return { ...none, via: null, reason: 'no-phone', chatSkipped };
+    return { ...none, via: 'sms', to: contact.phone, chatSkipped };
+  }
+  if (!contact.emailConsent) return { ...none, via: null, reason: 'no-email-consent', chatSkipped };
+  if (!contact.email) return { ...none, via: null, reason: 'no-email-address', chatSkipped };
+  const mailbox =
+    draft.emailSender && draft.emailSender !== 'gateway'
+      ? await db.mailbox.findFirst({ where: { id: draft.emailSender, companyId: company.id } })
+      : null;
+  return { ...none, via: 'email', to: contact.email, from: mailbox?.address ?? company.gatewayEmail, chatSkipped };
 }
 
 interface RuleCheckInput {
