@@ -3,6 +3,7 @@
 // - integration: database, API and Temporal tests; globalSetup migrates a template database
 //   once, and each test file clones its own fresh database from it.
 // - e2e: the service as users run it (`npm start`), against provider stand-ins.
+// - browser: the web console in Debian's Chromium (playwright-core) against `npm start`.
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
 
 /** @type {import('jest').Config} */
@@ -33,6 +34,13 @@ module.exports = {
       testEnvironment: 'node',
       roots: ['<rootDir>/test/e2e'],
       testMatch: ['**/*.e2e.test.ts'],
+      transform,
+    },
+    {
+      displayName: 'browser',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/test/browser'],
+      testMatch: ['**/*.browser.test.ts'],
       transform,
     },
   ],

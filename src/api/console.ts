@@ -9,11 +9,13 @@ import express, { Router } from 'express';
 /** Paths the console's fallback must leave to the API (a 404 there is the API's JSON 404). */
 const SERVICE_PATHS = /^\/(v1|webhooks|health|openapi\.json|docs|metrics|codec)(\/|$)/;
 
-// Vite emits no inline scripts or styles; the console talks only to its own origin.
+// Vite emits no inline scripts; the console talks only to its own origin. Inline styles are allowed:
+// React Aria injects small <style> elements (scroll locking under dialogs, touch-action), and
+// styles cannot run code.
 const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "img-src 'self' data:",
-  "style-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
   "script-src 'self'",
   "connect-src 'self'",
   "base-uri 'self'",

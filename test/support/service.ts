@@ -146,3 +146,8 @@ export async function mapLimited<T, R>(items: T[], concurrency: number, work: (i
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane));
   return results;
 }
+
+/** Free ports for the API, the Temporal dev server, its UI and the worker's metrics. */
+export async function servicePorts(): Promise<{ api: number; dev: number; ui: number; workerMetrics: number }> {
+  return { api: await freePort(), dev: await freePort(), ui: await freePort(), workerMetrics: await freePort() };
+}

@@ -1,5 +1,5 @@
--- Web console sessions: an API key exchanged for an HttpOnly session cookie. Only the token's
--- SHA-256 is stored; a session ends at expiresAt, at sign out (revokedAt) or with its key.
+-- Web console sessions: an API key exchanged for an HttpOnly session cookie. Only the SHA-256
+-- of the token is stored. A session ends at expiresAt, at sign out (revokedAt) or with its key.
 -- CreateTable
 CREATE TABLE "Session" (
     "id" TEXT NOT NULL,

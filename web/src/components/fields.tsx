@@ -1,11 +1,12 @@
 // Form fields on React Aria Components: each has a visible label tied to its input, an optional
 // description, and shows the error the API reported for it (Form's validationErrors, by `name`).
-import type { ReactNode } from 'react';
+import { createContext, useContext, type ComponentProps, type ReactNode, type Ref } from 'react';
 import {
   Button,
   Checkbox,
   ComboBox,
   FieldError,
+  Form,
   Input,
   Label,
   ListBox,
@@ -22,6 +23,29 @@ import {
   TextField,
   type Key,
 } from 'react-aria-components';
+
+const ErrorsContext = createContext<Record<string, string>>({});
+
+/**
+ * A form whose fields show the errors the API reported for them (by `name`). They stay until the
+ * next submit: an error that vanished on blur would move the Save button under the pointer.
+ */
+export function ApiForm(
+  props: Omit<ComponentProps<typeof Form>, 'validationErrors'> & { errors?: Record<string, string> },
+) {
+  const { errors = {}, ...rest } = props;
+  return (
+    <ErrorsContext.Provider value={errors}>
+      <Form {...rest} validationBehavior="aria" />
+    </ErrorsContext.Provider>
+  );
+}
+
+/** The API's error for the field of this name, if any. */
+function useFieldError(name: string | undefined): { isInvalid: boolean; error: string | undefined } {
+  const error = useContext(ErrorsContext)[name ?? ''];
+  return { isInvalid: Boolean(error), error };
+}
 
 interface FieldBase {
   label: string;
@@ -41,9 +65,11 @@ export function TextInput(
     autoFocus?: boolean;
   },
 ) {
+  const { isInvalid, error } = useFieldError(props.name);
   return (
     <TextField
       className="field"
+      isInvalid={isInvalid}
       name={props.name}
       value={props.value}
       onChange={props.onChange}
@@ -56,22 +82,26 @@ export function TextInput(
       <Label>{props.label}</Label>
       <Input placeholder={props.placeholder} />
       {props.description && <Text slot="description">{props.description}</Text>}
-      <FieldError />
+      <FieldError>{error}</FieldError>
     </TextField>
   );
 }
 
-export function TextAreaInput(
-  props: FieldBase & {
-    value: string;
-    onChange: (value: string) => void;
-    rows?: number;
-    onSelectionChange?: (element: HTMLTextAreaElement) => void;
-  },
-) {
+export function TextAreaInput({
+  textAreaRef,
+  ...props
+}: FieldBase & {
+  value: string;
+  onChange: (value: string) => void;
+  rows?: number;
+  /** The textarea itself (e.g. to insert text at its caret). */
+  textAreaRef?: Ref<HTMLTextAreaElement>;
+}) {
+  const { isInvalid, error } = useFieldError(props.name);
   return (
     <TextField
       className="field"
+      isInvalid={isInvalid}
       name={props.name}
       value={props.value}
       onChange={props.onChange}
@@ -79,13 +109,9 @@ export function TextAreaInput(
       isRequired={props.isRequired}
     >
       <Label>{props.label}</Label>
-      <TextArea
-        rows={props.rows ?? 4}
-        onSelect={(e) => props.onSelectionChange?.(e.currentTarget)}
-        onFocus={(e) => props.onSelectionChange?.(e.currentTarget)}
-      />
+      <TextArea rows={props.rows ?? 4} ref={textAreaRef} />
       {props.description && <Text slot="description">{props.description}</Text>}
-      <FieldError />
+      <FieldError>{error}</FieldError>
     </TextField>
   );
 }
@@ -93,8 +119,10 @@ export function TextAreaInput(
 export function NumberInput(
   props: FieldBase & { value: number; onChange: (value: number) => void; minValue?: number; maxValue?: number },
 ) {
+  const { isInvalid, error } = useFieldError(props.name);
   return (
     <NumberField
+      isInvalid={isInvalid}
       className="field"
       name={props.name}
       value={props.value}
@@ -116,7 +144,7 @@ export function NumberInput(
         </Button>
       </Group>
       {props.description && <Text slot="description">{props.description}</Text>}
-      <FieldError />
+      <FieldError>{error}</FieldError>
     </NumberField>
   );
 }
@@ -135,8 +163,10 @@ export function SelectInput(
     placeholder?: string;
   },
 ) {
+  const { isInvalid, error } = useFieldError(props.name);
   return (
     <Select
+      isInvalid={isInvalid}
       className="field"
       name={props.name}
       selectedKey={props.value}
@@ -147,11 +177,11 @@ export function SelectInput(
     >
       <Label>{props.label}</Label>
       <Button className="select-button">
-        <SelectValue />
+        <SelectValue>{({ selectedText, defaultChildren }) => selectedText || defaultChildren}</SelectValue>
         <span aria-hidden="true">▾</span>
       </Button>
       {props.description && <Text slot="description">{props.description}</Text>}
-      <FieldError />
+      <FieldError>{error}</FieldError>
       <Popover className="popover">
         <ListBox className="listbox" items={props.options}>
           {(option) => (
@@ -172,19 +202,26 @@ export function ComboBoxInput(
     options: Option[];
     value: string | null;
     onChange: (value: string | null) => void;
+    /** Server search: the typed text (controlled), and where to send it. */
+    inputValue?: string;
     onInputChange?: (text: string) => void;
     placeholder?: string;
   },
 ) {
+  const { isInvalid, error } = useFieldError(props.name);
   return (
     <ComboBox
+      isInvalid={isInvalid}
       className="field"
       name={props.name}
       selectedKey={props.value}
       onSelectionChange={(key: Key | null) => props.onChange(key === null ? null : String(key))}
+      inputValue={props.inputValue}
       onInputChange={props.onInputChange}
       defaultItems={props.onInputChange ? undefined : props.options}
       items={props.onInputChange ? props.options : undefined}
+      // Server search: the list stays open while the answer for what was typed arrives.
+      allowsEmptyCollection={Boolean(props.onInputChange)}
       isDisabled={props.isDisabled}
       isRequired={props.isRequired}
       menuTrigger="focus"
@@ -195,7 +232,7 @@ export function ComboBoxInput(
         <Button aria-label={`Show ${props.label} options`}>▾</Button>
       </div>
       {props.description && <Text slot="description">{props.description}</Text>}
-      <FieldError />
+      <FieldError>{error}</FieldError>
       <Popover className="popover">
         <ListBox<Option> className="listbox" renderEmptyState={() => <p className="empty">No matches</p>}>
           {(option) => (
@@ -237,8 +274,10 @@ export function CheckboxInput(
 }
 
 export function RadioInput(props: FieldBase & { options: Option[]; value: string; onChange: (value: string) => void }) {
+  const { isInvalid, error } = useFieldError(props.name);
   return (
     <RadioGroup
+      isInvalid={isInvalid}
       className="field radio-group"
       name={props.name}
       value={props.value}
@@ -257,7 +296,7 @@ export function RadioInput(props: FieldBase & { options: Option[]; value: string
         </Radio>
       ))}
       {props.description && <Text slot="description">{props.description}</Text>}
-      <FieldError />
+      <FieldError>{error}</FieldError>
     </RadioGroup>
   );
 }

@@ -2,11 +2,10 @@
 // chats stay open, how late a send may still go out, and the gateway address.
 import { useState } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { Form } from 'react-aria-components';
 import { api, ApiError, unwrap } from '../../api/client';
 import { keys, useCompany } from '../../api/queries';
 import type { Company } from '../../api/types';
-import { ComboBoxInput, NumberInput, RadioInput, TextInput } from '../../components/fields';
+import { ApiForm, ComboBoxInput, NumberInput, RadioInput, TextInput } from '../../components/fields';
 import { Button, ErrorMessage, Loading, Page } from '../../components/ui';
 
 const TIME_ZONES = Intl.supportedValuesOf('timeZone').map((zone) => ({ id: zone, label: zone.replaceAll('_', ' ') }));
@@ -20,7 +19,7 @@ export default function CompanySettingsScreen() {
       ) : company.isError ? (
         <ErrorMessage error={company.error} />
       ) : (
-        <SettingsForm key={company.dataUpdatedAt} company={company.data} />
+        <SettingsForm key={company.data.id} company={company.data} />
       )}
     </Page>
   );
@@ -47,9 +46,9 @@ function SettingsForm(props: { company: Company }) {
     ? TIME_ZONES
     : [{ id: form.timeZone, label: form.timeZone }, ...TIME_ZONES];
   return (
-    <Form
+    <ApiForm
       className="panel settings-form"
-      validationErrors={save.error instanceof ApiError ? save.error.fieldErrors() : {}}
+      errors={save.error instanceof ApiError ? save.error.fieldErrors() : {}}
       onSubmit={(e) => {
         e.preventDefault();
         save.mutate();
@@ -124,6 +123,6 @@ function SettingsForm(props: { company: Company }) {
           Save settings
         </Button>
       </div>
-    </Form>
+    </ApiForm>
   );
 }

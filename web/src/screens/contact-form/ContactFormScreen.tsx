@@ -2,11 +2,10 @@
 // event notifications can use; Birthday is a system field and cannot be deleted.
 import { useState } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { Form } from 'react-aria-components';
 import { api, ApiError, unwrap } from '../../api/client';
 import { KIND_TITLES, keys, useContactFields } from '../../api/queries';
 import type { ContactField, ContactKind } from '../../api/types';
-import { SelectInput, TextInput } from '../../components/fields';
+import { ApiForm, SelectInput, TextInput } from '../../components/fields';
 import { Button, ErrorMessage, Loading, ModalDialog, Page } from '../../components/ui';
 
 const TYPES = [
@@ -131,10 +130,10 @@ function AddField(props: { kind: ContactKind; onAdded: () => Promise<unknown> })
   if (errors.key) errors.label = `${errors.label ? `${errors.label}; ` : ''}key "${keyFrom(label)}": ${errors.key}`;
   const singular = KIND_TITLES[props.kind].singular;
   return (
-    <Form
+    <ApiForm
       className="inline-form"
       aria-label={`Add a field to the ${singular} form`}
-      validationErrors={errors}
+      errors={errors}
       onSubmit={(e) => {
         e.preventDefault();
         add.mutate();
@@ -146,7 +145,7 @@ function AddField(props: { kind: ContactKind; onAdded: () => Promise<unknown> })
         Add field
       </Button>
       {add.error instanceof ApiError && add.error.status === 409 && <ErrorMessage error={add.error} />}
-    </Form>
+    </ApiForm>
   );
 }
 
@@ -163,8 +162,8 @@ function RenameDialog(props: { field: ContactField; onClose: () => void; onDone:
   return (
     <ModalDialog title={`Rename ${props.field.label}`} isOpen onOpenChange={(open) => !open && props.onClose()}>
       {(close) => (
-        <Form
-          validationErrors={rename.error instanceof ApiError ? rename.error.fieldErrors() : {}}
+        <ApiForm
+          errors={rename.error instanceof ApiError ? rename.error.fieldErrors() : {}}
           onSubmit={(e) => {
             e.preventDefault();
             rename.mutate();
@@ -178,7 +177,7 @@ function RenameDialog(props: { field: ContactField; onClose: () => void; onDone:
               Save
             </Button>
           </div>
-        </Form>
+        </ApiForm>
       )}
     </ModalDialog>
   );

@@ -2,11 +2,10 @@
 // consent checkboxes, and the values of the contact form's fields (dates as YYYY-MM-DD or --MM-DD).
 import { useState } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { Form } from 'react-aria-components';
 import { api, ApiError, unwrap } from '../../api/client';
 import { keys, useContactFields } from '../../api/queries';
 import type { Contact, ContactField, ContactKind } from '../../api/types';
-import { CheckboxInput, RadioInput, TextInput } from '../../components/fields';
+import { ApiForm, CheckboxInput, RadioInput, TextInput } from '../../components/fields';
 import { Button, ErrorMessage } from '../../components/ui';
 
 type FieldValue = string | number | boolean | null;
@@ -89,9 +88,9 @@ export function ContactEditor(props: {
   // Field values are reported as body.fields.<key>: shown at that field.
   const fieldErrors = save.error instanceof ApiError ? save.error.fieldErrors('body.fields.') : {};
   return (
-    <Form
+    <ApiForm
       className="contact-form"
-      validationErrors={{
+      errors={{
         ...errors,
         ...Object.fromEntries(Object.entries(fieldErrors).map(([k, v]) => [`field:${k}`, v])),
       }}
@@ -168,6 +167,6 @@ export function ContactEditor(props: {
           Saved.
         </p>
       )}
-    </Form>
+    </ApiForm>
   );
 }

@@ -3,12 +3,12 @@
 import { useState } from 'react';
 import { useParams } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Form, Link } from 'react-aria-components';
+import { Link } from 'react-aria-components';
 import { api, ApiError, unwrap } from '../../api/client';
 import { KIND_TITLES, keys, useCompany } from '../../api/queries';
 import type { Contact } from '../../api/types';
 import { Feed } from '../../components/feed';
-import { SelectInput, TextInput } from '../../components/fields';
+import { ApiForm, SelectInput, TextInput } from '../../components/fields';
 import { channelName, dateTime, localWallClock, utcTime } from '../../components/format';
 import { Button, ErrorMessage, Loading, Page } from '../../components/ui';
 import { ContactEditor } from './ContactEditor';
@@ -155,10 +155,10 @@ function Chats(props: { contact: Contact }) {
           ))}
         </ul>
       )}
-      <Form
+      <ApiForm
         className="inline-form"
         aria-label="Register a chat"
-        validationErrors={add.error instanceof ApiError ? add.error.fieldErrors() : {}}
+        errors={add.error instanceof ApiError ? add.error.fieldErrors() : {}}
         onSubmit={(e) => {
           e.preventDefault();
           add.mutate();
@@ -178,7 +178,7 @@ function Chats(props: { contact: Contact }) {
         <Button type="submit" isDisabled={!address.trim() || add.isPending}>
           Register chat
         </Button>
-      </Form>
+      </ApiForm>
       {add.error instanceof ApiError && add.error.details.length === 0 && <ErrorMessage error={add.error} />}
     </section>
   );
@@ -217,10 +217,10 @@ function WorkOrders(props: { contact: Contact }) {
           ))}
         </ul>
       )}
-      <Form
+      <ApiForm
         className="inline-form"
         aria-label="New work order"
-        validationErrors={add.error instanceof ApiError ? add.error.fieldErrors() : {}}
+        errors={add.error instanceof ApiError ? add.error.fieldErrors() : {}}
         onSubmit={(e) => {
           e.preventDefault();
           add.mutate();
@@ -230,7 +230,7 @@ function WorkOrders(props: { contact: Contact }) {
         <Button type="submit" isDisabled={!title.trim() || add.isPending}>
           Add work order
         </Button>
-      </Form>
+      </ApiForm>
     </section>
   );
 }

@@ -2,11 +2,11 @@
 // notifications from your own address, and choose who may use it (admins).
 import { useState } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { CheckboxGroup, Form, Label, Text } from 'react-aria-components';
+import { CheckboxGroup, Label, Text } from 'react-aria-components';
 import { api, ApiError, unwrap } from '../../api/client';
 import { keys, useMailboxes, useUsers } from '../../api/queries';
 import type { Mailbox, User } from '../../api/types';
-import { CheckboxInput, CheckboxOption, NumberInput, TextInput } from '../../components/fields';
+import { ApiForm, CheckboxInput, CheckboxOption, NumberInput, TextInput } from '../../components/fields';
 import { AdminOnlyNote, Button, ErrorMessage, Loading, Page } from '../../components/ui';
 import { useMe } from '../../app/session';
 
@@ -120,9 +120,9 @@ function ConnectMailbox() {
   return (
     <section className="panel" aria-labelledby="connect">
       <h2 id="connect">Connect a mailbox</h2>
-      <Form
+      <ApiForm
         className="grid-form"
-        validationErrors={errors}
+        errors={errors}
         onSubmit={(e) => {
           e.preventDefault();
           connect.mutate();
@@ -171,7 +171,7 @@ function ConnectMailbox() {
             Connect mailbox
           </Button>
         </div>
-      </Form>
+      </ApiForm>
       <p className="muted small">You ({me.name}) may send from the mailboxes you connect.</p>
       {connect.error && Object.keys(errors).length === 0 && (
         <ErrorMessage error={connect.error} title="Not connected" />

@@ -1,13 +1,14 @@
 // The notification dialog (create and edit): the product page's steps 2–8 — event, SMS or Email
 // with the sender, last chat first with its warning, send at in the company's zone, send in
 // advance, the message with its variables and a live preview for a chosen contact, then Save.
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Form, Link } from 'react-aria-components';
+import { Link } from 'react-aria-components';
 import { api, ApiError, unwrap } from '../../api/client';
 import { KIND_TITLES, keys, useCompany, useContacts } from '../../api/queries';
 import type { Company, ContactKind, Rule, RuleDraft, RulePreview } from '../../api/types';
 import {
+  ApiForm,
   CheckboxInput,
   ComboBoxInput,
   NumberInput,
@@ -18,8 +19,6 @@ import {
 } from '../../components/fields';
 import { channelName, localWallClock, reasonText, utcTime } from '../../components/format';
 import { Button, ErrorMessage, Loading, ModalDialog } from '../../components/ui';
-
-type TemplateField = 'subjectTemplate' | 'bodyTemplate';
 
 interface Draft {
   name: string;
@@ -174,22 +173,14 @@ function NotificationForm(props: { kind: ContactKind; rule?: Rule; onClose: () =
     errors.emailSender = save.error.message;
   const unplaced = save.error && Object.keys(errors).length === 0 ? save.error : null;
 
-  // Where "insert variable" puts its text: the template field last focused, at its caret.
-  const [caret, setCaret] = useState<{ field: TemplateField; start: number; end: number }>({
-    field: 'bodyTemplate',
-    start: -1,
-    end: -1,
-  });
-  const track = (field: TemplateField) => (element: HTMLTextAreaElement) =>
-    setCaret({ field, start: element.selectionStart, end: element.selectionEnd });
+  // "Insert a variable" puts it at the message's caret (kept by the textarea while the button has focus).
+  const message = useRef<HTMLTextAreaElement>(null);
   const insert = (name: string) => {
-    const { field, start, end } = caret;
-    const target = field === 'subjectTemplate' && draft.channel !== 'email' ? 'bodyTemplate' : field;
-    const text = draft[target];
-    const at = target === field && start >= 0 ? [start, end] : [text.length, text.length];
-    const token = `{{${name}}}`;
-    setDraft((d) => ({ ...d, [target]: text.slice(0, at[0]) + token + text.slice(at[1]) }));
-    setCaret({ field: target, start: at[0]! + token.length, end: at[0]! + token.length });
+    const text = draft.bodyTemplate;
+    const [from, to] = message.current
+      ? [message.current.selectionStart, message.current.selectionEnd]
+      : [text.length, text.length];
+    setDraft((d) => ({ ...d, bodyTemplate: text.slice(0, from) + `{{${name}}}` + text.slice(to) }));
   };
 
   const warningId = useId();
@@ -197,9 +188,9 @@ function NotificationForm(props: { kind: ContactKind; rule?: Rule; onClose: () =
   const selectedEvent = events.data?.items.find((e) => e.fieldId === draft.eventFieldId);
 
   return (
-    <Form
+    <ApiForm
       className="notification-form"
-      validationErrors={errors}
+      errors={errors}
       onSubmit={(e) => {
         e.preventDefault();
         save.mutate();
@@ -327,11 +318,11 @@ function NotificationForm(props: { kind: ContactKind; rule?: Rule; onClose: () =
             name="bodyTemplate"
             value={draft.bodyTemplate}
             onChange={set('bodyTemplate')}
-            onSelectionChange={track('bodyTemplate')}
+            textAreaRef={message}
             isRequired
           />
           <div className="variables" role="group" aria-label="Insert a variable">
-            <span className="muted small">Insert a variable:</span>
+            <span className="muted small">Insert into the message:</span>
             {(variables.data?.items ?? []).map((v) => (
               <Button
                 key={v.name}
@@ -376,7 +367,7 @@ function NotificationForm(props: { kind: ContactKind; rule?: Rule; onClose: () =
         </Button>
       </div>
       <ErrorMessage error={remove.error} />
-    </Form>
+    </ApiForm>
   );
 }
 
@@ -408,6 +399,10 @@ function Preview(props: {
   const [search, setSearch] = useState('');
   const [contactId, setContactId] = useState<string | null>(null);
   const contacts = useContacts(props.kind, search);
+  const options = useMemo(
+    () => (contacts.data?.items ?? []).map((c) => ({ id: c.id, label: c.name })),
+    [contacts.data],
+  );
   const draft = useDebounced(props.draft, 300);
   const rule: RuleDraft | null =
     draft.eventFieldId && draft.bodyTemplate.trim() && /^\d{2}:\d{2}$/.test(draft.sendTime)
@@ -444,8 +439,9 @@ function Preview(props: {
         label="Preview for contact"
         value={contactId}
         onChange={setContactId}
+        inputValue={search}
         onInputChange={setSearch}
-        options={(contacts.data?.items ?? []).map((c) => ({ id: c.id, label: c.name }))}
+        options={options}
         placeholder={`Search ${KIND_TITLES[props.kind].plural.toLowerCase()}`}
       />
       {!contactId ? (

@@ -2,10 +2,9 @@
 // console never stores the key.
 import { useState } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { Form } from 'react-aria-components';
 import { api, ApiError, setCsrfToken, unwrap } from '../../api/client';
 import { SESSION_KEY } from '../../app/session';
-import { TextInput } from '../../components/fields';
+import { ApiForm, TextInput } from '../../components/fields';
 import { Button, ErrorMessage } from '../../components/ui';
 
 export function SignInScreen() {
@@ -29,12 +28,12 @@ export function SignInScreen() {
           Contact event reminders — admin console. Sign in with your API key (the one <code>npm start</code> printed on
           its first start, or one an admin created for you).
         </p>
-        <Form
+        <ApiForm
           onSubmit={(e) => {
             e.preventDefault();
             signIn.mutate(apiKey);
           }}
-          validationErrors={rejected ? { apiKey: 'This API key is not valid' } : {}}
+          errors={rejected ? { apiKey: 'This API key is not valid' } : {}}
         >
           <TextInput
             label="API key"
@@ -51,7 +50,7 @@ export function SignInScreen() {
           <Button type="submit" variant="primary" isDisabled={signIn.isPending || apiKey.trim() === ''}>
             Sign in
           </Button>
-        </Form>
+        </ApiForm>
       </div>
     </main>
   );

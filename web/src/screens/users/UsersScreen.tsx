@@ -1,11 +1,10 @@
 // Settings › Users: who uses the CRM; admins add users, each with an API key shown once.
 import { useState } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { Form } from 'react-aria-components';
 import { api, ApiError, unwrap } from '../../api/client';
 import { keys, useUsers } from '../../api/queries';
 import { useMe } from '../../app/session';
-import { CheckboxInput, TextInput } from '../../components/fields';
+import { ApiForm, CheckboxInput, TextInput } from '../../components/fields';
 import { AdminOnlyNote, Button, ErrorMessage, Loading, Page } from '../../components/ui';
 
 export default function UsersScreen() {
@@ -53,9 +52,9 @@ export default function UsersScreen() {
       </section>
       <section className="panel" aria-labelledby="add-user">
         <h2 id="add-user">Add a user</h2>
-        <Form
+        <ApiForm
           className="grid-form"
-          validationErrors={errors}
+          errors={errors}
           onSubmit={(e) => {
             e.preventDefault();
             add.mutate();
@@ -90,7 +89,7 @@ export default function UsersScreen() {
               Add user
             </Button>
           </div>
-        </Form>
+        </ApiForm>
         <AdminOnlyNote isAdmin={me.isAdmin} what="add users" />
         {add.error && Object.keys(errors).length === 0 && <ErrorMessage error={add.error} title="Not added" />}
         {add.data && (
