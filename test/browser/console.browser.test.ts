@@ -452,6 +452,9 @@ describeInChromium('the admin console', () => {
       categories: Record<string, { score: number }>;
     };
     expect(new URL(result.finalDisplayedUrl).pathname).toBe('/settings/notifications/contacts');
+    process.stderr.write(
+      `notifications page: ${(initialJs / 1024).toFixed(1)} KB of JavaScript on the wire; Lighthouse performance ${result.categories.performance!.score}, accessibility ${result.categories.accessibility!.score}\n`,
+    );
     expect({
       performance: result.categories.performance!.score >= 0.9 ? 'ok' : result.categories.performance!.score,
       accessibility: result.categories.accessibility!.score >= 0.9 ? 'ok' : result.categories.accessibility!.score,
