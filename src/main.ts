@@ -79,6 +79,7 @@ async function main(config: Config): Promise<void> {
     metrics,
     codec,
     consoleDir: CONSOLE_DIST,
+    temporalUiUrl: services.temporalUiUrl,
   }));
   running.server = await listen(api.app, config.API_HOST, config.API_PORT);
   api.start();

@@ -4,6 +4,7 @@ import express, { Router } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import type { Db } from '../db/client';
 import type { MailboxConnectOptions } from '../delivery/smtp-adapter';
+import type { DeliveryPorts } from '../delivery/ports';
 import type { Logger } from '../runtime/logger';
 import { authenticate } from './auth';
 import { codecRouter, type CodecEndpointOptions } from './codec';
@@ -20,11 +21,13 @@ import { chatRoutes } from './routes/chats';
 import { companyRoutes } from './routes/company';
 import { contactFieldRoutes } from './routes/contact-fields';
 import { contactRoutes } from './routes/contacts';
-import type { RouteDeps } from './routes/deps';
+import type { RouteDeps, TemporalUiLocation } from './routes/deps';
 import { mailboxRoutes } from './routes/mailboxes';
 import { reminderRoutes } from './routes/reminders';
+import { ruleStatsRoutes } from './routes/rule-stats';
 import { ruleRoutes } from './routes/rules';
 import { sessionRoutes } from './routes/session';
+import { testSendRoutes } from './routes/test-send';
 import { userRoutes } from './routes/users';
 import { workOrderRoutes } from './routes/work-orders';
 import { requestLogging } from './request-log';
@@ -48,6 +51,10 @@ export interface AppDeps {
   codec?: Omit<CodecEndpointOptions, 'logger'>;
   /** The built web console (web/dist) to serve at `/`. */
   consoleDir?: string;
+  /** Senders for the notification dialog's test sends. */
+  delivery?: DeliveryPorts;
+  /** The Temporal UI, linked from the upcoming sends. */
+  temporalUi?: TemporalUiLocation;
 }
 
 const ROUTE_MODULES = [
@@ -62,6 +69,8 @@ const ROUTE_MODULES = [
   mailboxRoutes,
   channelConnectionRoutes,
   ruleRoutes,
+  testSendRoutes,
+  ruleStatsRoutes,
   reminderRoutes,
   activityRoutes,
 ];
@@ -82,13 +91,20 @@ const requireJsonBody: express.RequestHandler = (req, _res, next) => {
 };
 
 /** Every /v1 route on one router, and the OpenAPI document that describes them. */
-function v1Api(deps: Pick<AppDeps, 'db' | 'relay' | 'mailboxSecretKey' | 'mailboxConnect'>) {
+function v1Api(
+  deps: Pick<AppDeps, 'db' | 'relay' | 'mailboxSecretKey' | 'mailboxConnect' | 'delivery' | 'temporalUi'> & {
+    logger?: Logger;
+  },
+) {
   const registry = new OpenAPIRegistry();
   const router = Router();
   const routeDeps: RouteDeps = {
     routes: { router, registry, db: deps.db, onCommit: deps.relay && (() => deps.relay!.nudge()) },
     mailboxSecretKey: deps.mailboxSecretKey,
     mailboxConnect: deps.mailboxConnect ?? { hosts: { allowPrivateHosts: false } },
+    delivery: deps.delivery,
+    temporalUi: deps.temporalUi,
+    logger: deps.logger,
   };
   for (const register of ROUTE_MODULES) register(routeDeps);
   registerWebhookDocs(registry);

@@ -106,6 +106,8 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   409: 'Conflicts with existing data',
   415: 'The body is not JSON',
   422: 'Well-formed but impossible',
+  429: 'Too many requests (Retry-After says when to try again)',
+  502: 'A provider refused or could not be reached',
 };
 
 /** Where routes are added: the v1 router, the OpenAPI registry and the database. */

@@ -3,6 +3,7 @@
 // recorded reminder changes to Temporal (started and stopped with the API).
 import type { Config } from '../config';
 import type { Db } from '../db/client';
+import { buildDeliveryPorts } from '../delivery/from-config';
 import type { Logger } from '../runtime/logger';
 import { describeWorkerPollers } from '../runtime/task-queue-pollers';
 import type { TemporalClientHandle } from '../runtime/temporal-connection';
@@ -38,9 +39,12 @@ export function createServiceApp(input: {
   codec?: { keys: PayloadKeyRing; token: string; corsOrigins: string[] };
   /** The built web console, served at `/` when it exists. */
   consoleDir: string;
+  /** The embedded Temporal UI, when this process started one (TEMPORAL_UI_URL wins). */
+  temporalUiUrl?: string;
 }): ServiceApi {
   const { config, db, logger, temporal, codec } = input;
   const built = consoleBuilt(input.consoleDir);
+  const temporalUiUrl = config.TEMPORAL_UI_URL ?? input.temporalUiUrl;
   if (!built) logger.warn('the web console is not built (run `npm run web:build`); `/` serves nothing');
   const relay = createOutboxRelay({
     db,
@@ -63,6 +67,9 @@ export function createServiceApp(input: {
     relay,
     mailboxSecretKey: input.mailboxSecretKey,
     mailboxConnect: { hosts: { allowPrivateHosts: config.MAILBOX_ALLOW_PRIVATE_HOSTS } },
+    // Its own senders (and send-rate limiters) for the notification dialog's test sends.
+    delivery: buildDeliveryPorts(config),
+    temporalUi: temporalUiUrl ? { url: temporalUiUrl, namespace: config.TEMPORAL_NAMESPACE } : undefined,
     publicRouters: [webhooksFromConfig(config, db, logger, input.mailboxSecretKey)],
     exposeStackTraces: config.NODE_ENV === 'development' && config.PRINT_STACK_TRACES === true,
     health: {

@@ -65,6 +65,8 @@ const schema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('reminders'),
   TEMPORAL_DEV_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
+  /** The Temporal UI the console links reminders to; `npm start` knows its embedded one. */
+  TEMPORAL_UI_URL: z.string().url('must be a URL').optional(),
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
   TEMPORAL_TEST_SERVER_PATH: z.string().min(1).optional(),
   TEMPORAL_CACHE_DIR: z.string().min(1).optional(),

@@ -9,7 +9,6 @@ import request from 'supertest';
 import { createApp } from '../../src/api/app';
 import { silentLogger } from '../../src/runtime/logger';
 import { createApiFixture, type ApiFixture } from '../support/api';
-import { recordingScheduler } from '../support/recording-scheduler';
 
 let f: ApiFixture;
 beforeAll(async () => {
@@ -196,7 +195,6 @@ describe('the console at /', () => {
     app = createApp({
       db: f.db,
       logger: silentLogger,
-      scheduler: recordingScheduler(),
       health: { database: async () => undefined, temporal: async () => undefined },
       consoleDir: dist,
     });

@@ -7,10 +7,14 @@ import { createTestDatabase } from './database';
 
 export const TEST_MAILBOX_KEY = Buffer.alloc(32, 7);
 
-export async function createApiFixture(options: Partial<Pick<AppDeps, 'mailboxConnect'>> = {}) {
+/** `options`: what some tests add to the app (mailbox host checks, senders for test sends, the Temporal UI). */
+export async function createApiFixture(
+  options: Partial<Pick<AppDeps, 'mailboxConnect'>> & Pick<AppDeps, 'delivery' | 'temporalUi'> = {},
+) {
   const testDb = await createTestDatabase();
   // No relay: the changes a request records stay in the outbox for the test to read.
   const app = createApp({
+    ...options,
     db: testDb.db,
     logger: silentLogger,
     mailboxSecretKey: TEST_MAILBOX_KEY,

@@ -1,4 +1,6 @@
 import type { MailboxConnectOptions } from '../../delivery/smtp-adapter';
+import type { DeliveryPorts } from '../../delivery/ports';
+import type { Logger } from '../../runtime/logger';
 import type { RouteTarget } from '../routing';
 
 /** What every route module gets. Handlers reach the database through their context (`ctx.db`),
@@ -9,4 +11,14 @@ export interface RouteDeps {
   mailboxSecretKey?: Buffer;
   /** How mailbox hosts are checked and connected to (save-time check, connection test). */
   mailboxConnect: MailboxConnectOptions;
+  /** Senders for test sends from the notification dialog (none: the channel is not configured). */
+  delivery?: DeliveryPorts;
+  /** The Temporal UI, for links to a reminder's workflow. */
+  temporalUi?: TemporalUiLocation;
+  logger?: Logger;
+}
+
+export interface TemporalUiLocation {
+  url: string;
+  namespace: string;
 }

@@ -86,7 +86,7 @@ const rulePatch = z
   .partial();
 
 /** A rule as the notification dialog holds it before saving: what the draft preview renders. */
-const ruleDraft = z.strictObject({
+export const ruleDraft = z.strictObject({
   kind: contactKind,
   eventFieldId: uuid,
   recurrence: ruleFields.recurrence.default('yearly'),
@@ -240,15 +240,7 @@ export function ruleRoutes({ routes }: RouteDeps): void {
     handler: async ({ db, auth, body }) => {
       const draft = body.rule;
       const eventField = await draftEventField(db, auth.companyId, draft);
-      const problems = [
-        ...checkTemplate(draft.bodyTemplate).map((message) => ({ path: 'body.rule.bodyTemplate', message })),
-        ...(draft.subjectTemplate ? checkTemplate(draft.subjectTemplate) : []).map((message) => ({
-          path: 'body.rule.subjectTemplate',
-          message,
-        })),
-      ];
-      if (problems.length > 0)
-        throw badRequest(`Invalid request: ${problems.map((d) => `${d.path}: ${d.message}`).join('; ')}`, problems);
+      draftTemplateProblems(draft);
       const company = await db.company.findUniqueOrThrow({ where: { id: auth.companyId } });
       const contact = await db.contact.findFirst({ where: { id: body.contactId, companyId: auth.companyId } });
       if (!contact) throw notFound('Contact');
@@ -512,8 +504,21 @@ async function handledOf(db: DbClient, ruleId: string, contactId: string) {
   return (await lastHandledOccurrences(db, { ruleId, contactIds: [contactId] })).get(pairKey({ ruleId, contactId }));
 }
 
+/** A 400 naming the template field when a draft's subject or body has unknown variables or bad syntax. */
+export function draftTemplateProblems(draft: { bodyTemplate: string; subjectTemplate?: string }): void {
+  const problems = [
+    ...checkTemplate(draft.bodyTemplate).map((message) => ({ path: 'body.rule.bodyTemplate', message })),
+    ...(draft.subjectTemplate ? checkTemplate(draft.subjectTemplate) : []).map((message) => ({
+      path: 'body.rule.subjectTemplate',
+      message,
+    })),
+  ];
+  if (problems.length > 0)
+    throw badRequest(`Invalid request: ${problems.map((d) => `${d.path}: ${d.message}`).join('; ')}`, problems);
+}
+
 /** The draft's event: a date field of the draft's kind in this company (400 naming the field otherwise). */
-async function draftEventField(
+export async function draftEventField(
   db: DbClient,
   companyId: string,
   draft: { eventFieldId: string; kind: 'person' | 'organization' },

@@ -3405,6 +3405,105 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/notification-rules/{id}/stats': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The rule's outcomes per day (sent, skipped, failed) over the last `days` days in the company's time zone, by the day each send was due */
+    get: {
+      parameters: {
+        query?: {
+          days?: number;
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Success */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              days: {
+                date: string;
+                failed: number;
+                sent: number;
+                skipped: number;
+              }[];
+              ruleId: string;
+              timeZone: string;
+              totals: {
+                failed: number;
+                sent: number;
+                skipped: number;
+              };
+            };
+          };
+        };
+        /** @description Invalid request (details name each bad field) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+            };
+          };
+        };
+        /** @description Missing or invalid API key or session */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+            };
+          };
+        };
+        /** @description Not found (or belongs to another company) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/notification-rules/email-senders': {
     parameters: {
       query?: never;
@@ -3713,6 +3812,201 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/notification-rules/test-send': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Send the draft once to an address or phone you type, as a test: never in the ledger or a feed; at most 5 per user per minute */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** Format: uuid */
+            contactId?: string;
+            rule: {
+              bodyTemplate: string;
+              /** @enum {string} */
+              channel: 'sms' | 'email';
+              /** @default 0 */
+              daysInAdvance?: number;
+              emailSender?: 'gateway' | string;
+              /** Format: uuid */
+              eventFieldId: string;
+              /** @enum {string} */
+              kind: 'person' | 'organization';
+              /**
+               * @default yearly
+               * @enum {string}
+               */
+              recurrence?: 'yearly' | 'once';
+              sendTime: string;
+              subjectTemplate?: string;
+              /** @default false */
+              tryLastChatFirst?: boolean;
+            };
+            to: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Success */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              body: string;
+              /** @enum {string} */
+              channel: 'sms' | 'email';
+              from: string | null;
+              providerMessageId: string;
+              subject: string | null;
+              /** @enum {boolean} */
+              test: true;
+              to: string;
+            };
+          };
+        };
+        /** @description Invalid request (details name each bad field) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+            };
+          };
+        };
+        /** @description Missing or invalid API key or session */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+            };
+          };
+        };
+        /** @description Not allowed for the acting user */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+            };
+          };
+        };
+        /** @description Not found (or belongs to another company) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+            };
+          };
+        };
+        /** @description The body is not JSON */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+            };
+          };
+        };
+        /** @description Well-formed but impossible */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+            };
+          };
+        };
+        /** @description Too many requests (Retry-After says when to try again) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+            };
+          };
+        };
+        /** @description A provider refused or could not be reached */
+        502: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/notifications': {
     parameters: {
       query?: never;
@@ -4014,6 +4308,96 @@ export interface paths {
         };
       };
     };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/upcoming-sends': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Every send due in the next 7 or 30 days across the company (optionally one rule), soonest first, each with its reminder in the Temporal UI */
+    get: {
+      parameters: {
+        query?: {
+          days?: '7' | '30';
+          ruleId?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Success */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              from: string;
+              items: {
+                /** @enum {string} */
+                channel: 'sms' | 'email';
+                contactId: string;
+                /** @enum {string} */
+                contactKind: 'person' | 'organization';
+                contactName: string;
+                eventLabel: string;
+                occurrenceDate: string;
+                ruleId: string;
+                ruleName: string;
+                sendAt: string;
+                sendAtLocal: string;
+                temporalUiUrl: string | null;
+                workflowId: string;
+              }[];
+              timeZone: string;
+              total: number;
+              until: string;
+            };
+          };
+        };
+        /** @description Invalid request (details name each bad field) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+            };
+          };
+        };
+        /** @description Missing or invalid API key or session */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
     options?: never;
     head?: never;
     patch?: never;
