@@ -39,3 +39,6 @@ export type ChatMessage = ResponseOf<'/v1/chats/{id}/messages', 'get'>['items'][
 export type WorkOrder = ResponseOf<'/v1/work-orders/{id}', 'get'>;
 export type Mailbox = ResponseOf<'/v1/mailboxes/{id}', 'get'>;
 export type User = ResponseOf<'/v1/users', 'get'>['items'][number];
+export type UpcomingSend = ResponseOf<'/v1/upcoming-sends', 'get'>['items'][number];
+export type RuleStats = ResponseOf<'/v1/notification-rules/{id}/stats', 'get'>;
+export type TestSendResult = ResponseOf<'/v1/notification-rules/test-send', 'post'>;

@@ -22,6 +22,7 @@ const WorkOrderScreen = lazy(() => import('../screens/work-order/WorkOrderScreen
 const MailboxesScreen = lazy(() => import('../screens/mailboxes/MailboxesScreen'));
 const CompanySettingsScreen = lazy(() => import('../screens/company-settings/CompanySettingsScreen'));
 const UsersScreen = lazy(() => import('../screens/users/UsersScreen'));
+const UpcomingScreen = lazy(() => import('../screens/upcoming/UpcomingScreen'));
 
 export const NOTIFICATIONS_PATH = '/settings/notifications/contacts';
 
@@ -45,6 +46,7 @@ export function App() {
               <Routes>
                 <Route path="/" element={<Navigate to={NOTIFICATIONS_PATH} replace />} />
                 <Route path={NOTIFICATIONS_PATH} element={<NotificationsScreen />} />
+                <Route path="/settings/notifications/upcoming" element={<UpcomingScreen />} />
                 <Route path="/settings/contact-form" element={<ContactFormScreen />} />
                 <Route path="/settings/company" element={<CompanySettingsScreen />} />
                 <Route path="/settings/mailboxes" element={<MailboxesScreen />} />

@@ -8,6 +8,7 @@ import { SESSION_KEY, useMe } from './session';
 
 const NAV: Array<{ to: string; label: string }> = [
   { to: '/settings/notifications/contacts', label: 'External notifications' },
+  { to: '/settings/notifications/upcoming', label: 'Upcoming' },
   { to: '/contacts?kind=person', label: 'Contacts' },
   { to: '/settings/contact-form', label: 'Contact form' },
   { to: '/settings/mailboxes', label: 'Mailboxes' },

@@ -41,6 +41,11 @@ export function ApiForm(
   );
 }
 
+/** Errors for fields outside an ApiForm of their own (a part of a form that calls the API alone). */
+export function FieldErrors(props: { errors: Record<string, string>; children: ReactNode }) {
+  return <ErrorsContext.Provider value={props.errors}>{props.children}</ErrorsContext.Provider>;
+}
+
 /** The API's error for the field of this name, if any. */
 function useFieldError(name: string | undefined): { isInvalid: boolean; error: string | undefined } {
   const error = useContext(ErrorsContext)[name ?? ''];

@@ -11,6 +11,7 @@ import {
   ApiForm,
   CheckboxInput,
   ComboBoxInput,
+  FieldErrors,
   NumberInput,
   RadioInput,
   SelectInput,
@@ -389,6 +390,28 @@ function useDebounced<T>(value: T, ms: number): T {
   return current;
 }
 
+/** The form as the API's draft rule, once it has what a draft needs (event, message, a time). */
+function ruleDraftOf(kind: ContactKind, draft: Draft): RuleDraft | null {
+  return draft.eventFieldId && draft.bodyTemplate.trim() && /^\d{2}:\d{2}$/.test(draft.sendTime)
+    ? {
+        kind,
+        eventFieldId: draft.eventFieldId,
+        recurrence: draft.recurrence,
+        channel: draft.channel,
+        tryLastChatFirst: draft.tryLastChatFirst,
+        sendTime: draft.sendTime,
+        daysInAdvance: draft.inAdvance ? draft.daysInAdvance : 0,
+        bodyTemplate: draft.bodyTemplate,
+        ...(draft.channel === 'email'
+          ? {
+              emailSender: draft.emailSender,
+              ...(draft.subjectTemplate ? { subjectTemplate: draft.subjectTemplate } : {}),
+            }
+          : {}),
+      }
+    : null;
+}
+
 /** The message one contact would get, when, and by which way — for the form as it is now. */
 function Preview(props: {
   kind: ContactKind;
@@ -403,26 +426,7 @@ function Preview(props: {
     () => (contacts.data?.items ?? []).map((c) => ({ id: c.id, label: c.name })),
     [contacts.data],
   );
-  const draft = useDebounced(props.draft, 300);
-  const rule: RuleDraft | null =
-    draft.eventFieldId && draft.bodyTemplate.trim() && /^\d{2}:\d{2}$/.test(draft.sendTime)
-      ? {
-          kind: props.kind,
-          eventFieldId: draft.eventFieldId,
-          recurrence: draft.recurrence,
-          channel: draft.channel,
-          tryLastChatFirst: draft.tryLastChatFirst,
-          sendTime: draft.sendTime,
-          daysInAdvance: draft.inAdvance ? draft.daysInAdvance : 0,
-          bodyTemplate: draft.bodyTemplate,
-          ...(draft.channel === 'email'
-            ? {
-                emailSender: draft.emailSender,
-                ...(draft.subjectTemplate ? { subjectTemplate: draft.subjectTemplate } : {}),
-              }
-            : {}),
-        }
-      : null;
+  const rule = ruleDraftOf(props.kind, useDebounced(props.draft, 300));
   const preview = useQuery({
     queryKey: ['rule-preview', contactId, rule],
     queryFn: () =>
@@ -479,7 +483,52 @@ function Preview(props: {
           )}
         </div>
       )}
+      <SendTest rule={ruleDraftOf(props.kind, props.draft)} contactId={contactId} />
     </aside>
+  );
+}
+
+/** "Send test": the draft as it is now, rendered (for the preview's contact, if one is chosen) and
+ * sent once to a phone or address the user types. The API keeps no record of it besides the answer. */
+function SendTest(props: { rule: RuleDraft | null; contactId: string | null }) {
+  const { rule } = props;
+  const sms = rule?.channel !== 'email';
+  const [to, setTo] = useState('');
+  const send = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.POST('/v1/notification-rules/test-send', {
+          body: { rule: rule!, to, ...(props.contactId ? { contactId: props.contactId } : {}) },
+        }),
+      ),
+  });
+  const errors = send.error instanceof ApiError ? send.error.fieldErrors() : {};
+  const unplaced = send.error && !errors.to ? send.error : null;
+  return (
+    <div className="test-send">
+      <h4>Send test</h4>
+      <FieldErrors errors={errors}>
+        <TextInput
+          label={sms ? 'Test phone number' : 'Test email address'}
+          name="to"
+          type={sms ? 'tel' : 'email'}
+          value={to}
+          onChange={setTo}
+          placeholder={sms ? '+15551234567' : 'you@example.com'}
+          description="Sent once, now, as a test: not recorded in the client’s feed or the delivery log."
+        />
+      </FieldErrors>
+      <Button onPress={() => send.mutate()} isDisabled={!rule || !to.trim() || send.isPending}>
+        {send.isPending ? 'Sending…' : 'Send test'}
+      </Button>
+      {send.isSuccess && (
+        <p className="note" role="status">
+          Test sent to {send.data.to}
+          {send.data.from ? ` from ${send.data.from}` : ''} (provider id {send.data.providerMessageId}).
+        </p>
+      )}
+      <ErrorMessage error={unplaced} title="Not sent" />
+    </div>
   );
 }
 
