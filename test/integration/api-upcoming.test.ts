@@ -78,6 +78,33 @@ describe('GET /v1/upcoming-sends', () => {
     expect([...sendAts].sort()).toEqual(sendAts);
   });
 
+  test('an occurrence the ledger has handled is not upcoming: the contact shows the next one instead', async () => {
+    const contact = await f.a.api.post('/v1/contacts', {
+      kind: 'person',
+      name: 'Handled today',
+      fields: { birthday: inDays(1) },
+    });
+    const before = await f.a.api.get(`/v1/upcoming-sends?days=7&ruleId=${smsRuleId}`);
+    const due = before.body.items.find((i: { contactId: string }) => i.contactId === contact.body.id);
+    expect(due).toBeDefined();
+    await f.db.notification.create({
+      data: {
+        companyId: f.a.company.id,
+        ruleId: smsRuleId,
+        contactId: contact.body.id,
+        occurrenceDate: due.occurrenceDate,
+        scheduledFor: new Date(due.sendAt),
+        status: 'sent',
+      } as never,
+    });
+    const after = await f.a.api.get(`/v1/upcoming-sends?days=7&ruleId=${smsRuleId}`);
+    expect(after.body.items.map((i: { contactId: string }) => i.contactId)).not.toContain(contact.body.id);
+    const reminders = await f.a.api.get(`/v1/contacts/${contact.body.id}/reminders`);
+    const sms = reminders.body.items.find((r: { ruleId: string }) => r.ruleId === smsRuleId);
+    expect(sms.occurrenceDate > due.occurrenceDate).toBe(true);
+    await f.a.api.delete(`/v1/contacts/${contact.body.id}`);
+  });
+
   test('filtered by rule; a disabled rule has nothing upcoming', async () => {
     const one = await f.a.api.get(`/v1/upcoming-sends?days=30&ruleId=${emailRuleId}`);
     expect(one.body.items.map((i: { ruleId: string }) => i.ruleId)).toEqual([emailRuleId, emailRuleId]);
