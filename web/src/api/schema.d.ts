@@ -33,11 +33,13 @@ export interface paths {
                 address: string;
                 /** @enum {string} */
                 channel: 'whatsapp' | 'instagram';
+                closed: boolean;
                 contactId: string;
                 createdAt: string;
                 id: string;
                 lastInboundAt: string | null;
                 open: boolean;
+                windowOpenUntil: string | null;
               }[];
               limit: number;
               offset: number;
@@ -82,7 +84,10 @@ export interface paths {
     post: {
       parameters: {
         query?: never;
-        header?: never;
+        header?: {
+          /** @description Makes the create safe to retry: a retry with the same key (1-255 visible ASCII characters (a UUID is a good key)) within 24 h gets the first answer again (with `Idempotent-Replayed: true`) instead of creating a second resource; the same key with another method, path or body is a 422. */
+          'Idempotency-Key'?: string;
+        };
         path?: never;
         cookie?: never;
       };
@@ -105,6 +110,8 @@ export interface paths {
         /** @description Success */
         201: {
           headers: {
+            /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key */
+            'Idempotent-Replayed'?: 'true';
             [name: string]: unknown;
           };
           content: {
@@ -112,11 +119,13 @@ export interface paths {
               address: string;
               /** @enum {string} */
               channel: 'whatsapp' | 'instagram';
+              closed: boolean;
               contactId: string;
               createdAt: string;
               id: string;
               lastInboundAt: string | null;
               open: boolean;
+              windowOpenUntil: string | null;
             };
           };
         };
@@ -195,6 +204,21 @@ export interface paths {
             };
           };
         };
+        /** @description Well-formed but impossible */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+            };
+          };
+        };
       };
     };
     delete?: never;
@@ -232,11 +256,13 @@ export interface paths {
               address: string;
               /** @enum {string} */
               channel: 'whatsapp' | 'instagram';
+              closed: boolean;
               contactId: string;
               createdAt: string;
               id: string;
               lastInboundAt: string | null;
               open: boolean;
+              windowOpenUntil: string | null;
             };
           };
         };
@@ -357,7 +383,7 @@ export interface paths {
     };
     options?: never;
     head?: never;
-    /** Open or close a chat */
+    /** Close a chat in the CRM (`open: false`) or reopen it (reminders use only chats not closed) */
     patch: {
       parameters: {
         query?: never;
@@ -385,11 +411,13 @@ export interface paths {
               address: string;
               /** @enum {string} */
               channel: 'whatsapp' | 'instagram';
+              closed: boolean;
               contactId: string;
               createdAt: string;
               id: string;
               lastInboundAt: string | null;
               open: boolean;
+              windowOpenUntil: string | null;
             };
           };
         };
@@ -551,7 +579,10 @@ export interface paths {
     post: {
       parameters: {
         query?: never;
-        header?: never;
+        header?: {
+          /** @description Makes the create safe to retry: a retry with the same key (1-255 visible ASCII characters (a UUID is a good key)) within 24 h gets the first answer again (with `Idempotent-Replayed: true`) instead of creating a second resource; the same key with another method, path or body is a 422. */
+          'Idempotency-Key'?: string;
+        };
         path: {
           id: string;
         };
@@ -570,6 +601,8 @@ export interface paths {
         /** @description Success */
         201: {
           headers: {
+            /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key */
+            'Idempotent-Replayed'?: 'true';
             [name: string]: unknown;
           };
           content: {
@@ -629,6 +662,21 @@ export interface paths {
         };
         /** @description The body is not JSON */
         415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+            };
+          };
+        };
+        /** @description Well-formed but impossible */
+        422: {
           headers: {
             [name: string]: unknown;
           };
@@ -891,7 +939,10 @@ export interface paths {
     post: {
       parameters: {
         query?: never;
-        header?: never;
+        header?: {
+          /** @description Makes the create safe to retry: a retry with the same key (1-255 visible ASCII characters (a UUID is a good key)) within 24 h gets the first answer again (with `Idempotent-Replayed: true`) instead of creating a second resource; the same key with another method, path or body is a 422. */
+          'Idempotency-Key'?: string;
+        };
         path?: never;
         cookie?: never;
       };
@@ -911,6 +962,8 @@ export interface paths {
         /** @description Success */
         201: {
           headers: {
+            /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key */
+            'Idempotent-Replayed'?: 'true';
             [name: string]: unknown;
           };
           content: {
@@ -973,6 +1026,21 @@ export interface paths {
         };
         /** @description The body is not JSON */
         415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+            };
+          };
+        };
+        /** @description Well-formed but impossible */
+        422: {
           headers: {
             [name: string]: unknown;
           };
@@ -1292,7 +1360,10 @@ export interface paths {
     post: {
       parameters: {
         query?: never;
-        header?: never;
+        header?: {
+          /** @description Makes the create safe to retry: a retry with the same key (1-255 visible ASCII characters (a UUID is a good key)) within 24 h gets the first answer again (with `Idempotent-Replayed: true`) instead of creating a second resource; the same key with another method, path or body is a 422. */
+          'Idempotency-Key'?: string;
+        };
         path?: never;
         cookie?: never;
       };
@@ -1325,6 +1396,8 @@ export interface paths {
         /** @description Success */
         201: {
           headers: {
+            /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key */
+            'Idempotent-Replayed'?: 'true';
             [name: string]: unknown;
           };
           content: {
@@ -1379,6 +1452,21 @@ export interface paths {
         };
         /** @description The body is not JSON */
         415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+            };
+          };
+        };
+        /** @description Well-formed but impossible */
+        422: {
           headers: {
             [name: string]: unknown;
           };
@@ -1947,7 +2035,10 @@ export interface paths {
     post: {
       parameters: {
         query?: never;
-        header?: never;
+        header?: {
+          /** @description Makes the create safe to retry: a retry with the same key (1-255 visible ASCII characters (a UUID is a good key)) within 24 h gets the first answer again (with `Idempotent-Replayed: true`) instead of creating a second resource; the same key with another method, path or body is a 422. */
+          'Idempotency-Key'?: string;
+        };
         path?: never;
         cookie?: never;
       };
@@ -1971,6 +2062,8 @@ export interface paths {
         /** @description Success */
         201: {
           headers: {
+            /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key */
+            'Idempotent-Replayed'?: 'true';
             [name: string]: unknown;
           };
           content: {
@@ -2033,6 +2126,21 @@ export interface paths {
         };
         /** @description The body is not JSON */
         415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+            };
+          };
+        };
+        /** @description Well-formed but impossible */
+        422: {
           headers: {
             [name: string]: unknown;
           };
@@ -2662,6 +2770,7 @@ export interface paths {
                 /** @enum {string} */
                 kind: 'person' | 'organization';
                 name: string;
+                problems: 'sender-access-revoked'[];
                 /** @enum {string} */
                 recurrence: 'yearly' | 'once';
                 reminders: {
@@ -2716,7 +2825,10 @@ export interface paths {
     post: {
       parameters: {
         query?: never;
-        header?: never;
+        header?: {
+          /** @description Makes the create safe to retry: a retry with the same key (1-255 visible ASCII characters (a UUID is a good key)) within 24 h gets the first answer again (with `Idempotent-Replayed: true`) instead of creating a second resource; the same key with another method, path or body is a 422. */
+          'Idempotency-Key'?: string;
+        };
         path?: never;
         cookie?: never;
       };
@@ -2757,6 +2869,8 @@ export interface paths {
         /** @description Success */
         201: {
           headers: {
+            /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key */
+            'Idempotent-Replayed'?: 'true';
             [name: string]: unknown;
           };
           content: {
@@ -2774,6 +2888,7 @@ export interface paths {
               /** @enum {string} */
               kind: 'person' | 'organization';
               name: string;
+              problems: 'sender-access-revoked'[];
               /** @enum {string} */
               recurrence: 'yearly' | 'once';
               reminders: {
@@ -2847,6 +2962,21 @@ export interface paths {
             };
           };
         };
+        /** @description Well-formed but impossible */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+            };
+          };
+        };
       };
     };
     delete?: never;
@@ -2894,6 +3024,7 @@ export interface paths {
               /** @enum {string} */
               kind: 'person' | 'organization';
               name: string;
+              problems: 'sender-access-revoked'[];
               /** @enum {string} */
               recurrence: 'yearly' | 'once';
               reminders: {
@@ -3075,6 +3206,7 @@ export interface paths {
               /** @enum {string} */
               kind: 'person' | 'organization';
               name: string;
+              problems: 'sender-access-revoked'[];
               /** @enum {string} */
               recurrence: 'yearly' | 'once';
               reminders: {
@@ -4022,7 +4154,7 @@ export interface paths {
           limit?: number;
           offset?: number | null;
           ruleId?: string;
-          status?: string;
+          status?: 'pending' | 'sending' | 'sent' | 'delivered' | 'undelivered' | 'failed' | 'skipped';
         };
         header?: never;
         path?: never;
@@ -4045,11 +4177,13 @@ export interface paths {
                 occurrenceDate: string;
                 providerErrorCode: string | null;
                 providerMessageId: string | null;
+                providerStatus: string | null;
                 reason: string | null;
                 ruleId: string;
                 scheduledFor: string;
                 sender: string | null;
-                status: string;
+                /** @enum {string} */
+                status: 'pending' | 'sending' | 'sent' | 'delivered' | 'undelivered' | 'failed' | 'skipped';
                 updatedAt: string;
               }[];
               limit: number;
@@ -4179,7 +4313,10 @@ export interface paths {
     post: {
       parameters: {
         query?: never;
-        header?: never;
+        header?: {
+          /** @description Makes the create safe to retry: a retry with the same key (1-255 visible ASCII characters (a UUID is a good key)) within 24 h gets the first answer again (with `Idempotent-Replayed: true`) instead of creating a second resource; the same key with another method, path or body is a 422. */
+          'Idempotency-Key'?: string;
+        };
         path?: never;
         cookie?: never;
       };
@@ -4188,6 +4325,8 @@ export interface paths {
         /** @description Success */
         201: {
           headers: {
+            /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key */
+            'Idempotent-Replayed'?: 'true';
             [name: string]: unknown;
           };
           content: {
@@ -4214,6 +4353,21 @@ export interface paths {
         };
         /** @description Missing or invalid API key or session */
         401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+            };
+          };
+        };
+        /** @description Well-formed but impossible */
+        422: {
           headers: {
             [name: string]: unknown;
           };
@@ -4667,7 +4821,10 @@ export interface paths {
     post: {
       parameters: {
         query?: never;
-        header?: never;
+        header?: {
+          /** @description Makes the create safe to retry: a retry with the same key (1-255 visible ASCII characters (a UUID is a good key)) within 24 h gets the first answer again (with `Idempotent-Replayed: true`) instead of creating a second resource; the same key with another method, path or body is a 422. */
+          'Idempotency-Key'?: string;
+        };
         path?: never;
         cookie?: never;
       };
@@ -4689,6 +4846,8 @@ export interface paths {
         /** @description Success */
         201: {
           headers: {
+            /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key */
+            'Idempotent-Replayed'?: 'true';
             [name: string]: unknown;
           };
           content: {
@@ -4749,6 +4908,21 @@ export interface paths {
         };
         /** @description The body is not JSON */
         415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+            };
+          };
+        };
+        /** @description Well-formed but impossible */
+        422: {
           headers: {
             [name: string]: unknown;
           };
