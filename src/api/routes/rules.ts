@@ -120,7 +120,7 @@ const routeSchema = z.object({
 });
 
 /** Renders for preview; a stored template that cannot render is a 422, not a 500. */
-function renderForPreview(template: string, variables: TemplateVariables, field: string): string {
+export function renderForPreview(template: string, variables: TemplateVariables, field: string): string {
   try {
     return renderTemplate(template, variables);
   } catch (error) {

@@ -7,13 +7,13 @@ import { z } from 'zod';
 import { DeliveryError, type SmtpMailbox } from '../../delivery/ports';
 import { decryptSecret } from '../../security/secret-box';
 import { templateVariables } from '../../shared/plan-inputs';
-import { DEFAULT_SUBJECT_TEMPLATE, renderTemplate } from '../../templates/message-template';
+import { DEFAULT_SUBJECT_TEMPLATE } from '../../templates/message-template';
 import { forbidden, HttpError, notFound, unprocessable } from '../errors';
 import { addRoute } from '../routing';
 import { e164, email, uuid } from '../schemas';
 import type { RouteDeps } from './deps';
 import { mailboxUsableBy } from './mailboxes';
-import { draftEventField, draftTemplateProblems, ruleDraft } from './rules';
+import { draftEventField, draftTemplateProblems, renderForPreview, ruleDraft } from './rules';
 
 /** Tests go to people's real phones and inboxes and cost money: a few per user per minute. */
 export const TEST_SENDS_PER_MINUTE = 5;
@@ -75,10 +75,10 @@ export function testSendRoutes({ routes, delivery, mailboxSecretKey, logger }: R
         contact ?? { name: 'Test contact', kind: draft.kind, role: 'client', fields: {} },
         new Date().toISOString().slice(0, 10),
       );
-      const text = renderTemplate(draft.bodyTemplate, variables);
+      const text = renderForPreview(draft.bodyTemplate, variables, 'body.rule.bodyTemplate');
       const subject =
         draft.channel === 'email'
-          ? `[Test] ${renderTemplate(draft.subjectTemplate ?? DEFAULT_SUBJECT_TEMPLATE, variables)}`
+          ? `[Test] ${renderForPreview(draft.subjectTemplate ?? DEFAULT_SUBJECT_TEMPLATE, variables, 'body.rule.subjectTemplate')}`
           : null;
 
       const port = draft.channel === 'sms' ? delivery?.sms : delivery?.email;
