@@ -239,11 +239,8 @@ export function ruleRoutes({ routes }: RouteDeps): void {
     }),
     handler: async ({ db, auth, body }) => {
       const draft = body.rule;
-      const eventField = await draftEventField(db, auth.companyId, draft);
-      draftTemplateProblems(draft);
-      const company = await db.company.findUniqueOrThrow({ where: { id: auth.companyId } });
-      const contact = await db.contact.findFirst({ where: { id: body.contactId, companyId: auth.companyId } });
-      if (!contact) throw notFound('Contact');
+      const { eventField, company } = await checkedDraft(db, auth.companyId, draft);
+      const contact = await companyContact(db, auth.companyId, body.contactId);
       // A draft has no ledger yet: nothing handled.
       const rule = { ...draft, name: 'Draft', enabled: true, eventField };
       const plan = planReminder({ rule, company, contact });
@@ -422,8 +419,7 @@ export function ruleRoutes({ routes }: RouteDeps): void {
     handler: async ({ db, auth, params, body }) => {
       const rule = await ruleOf(db, auth.companyId, params.id);
       const company = await db.company.findUniqueOrThrow({ where: { id: auth.companyId } });
-      const contact = await db.contact.findFirst({ where: { id: body.contactId, companyId: auth.companyId } });
-      if (!contact) throw notFound('Contact');
+      const contact = await companyContact(db, auth.companyId, body.contactId);
       // The preview shows a disabled rule's message too, as it would be sent once enabled.
       const plan = planReminder({
         rule: { ...rule, enabled: true },
@@ -483,8 +479,7 @@ export function ruleRoutes({ routes }: RouteDeps): void {
     handler: async ({ db, auth, params, query }) => {
       const rule = await ruleOf(db, auth.companyId, params.id);
       const company = await db.company.findUniqueOrThrow({ where: { id: auth.companyId } });
-      const contact = await db.contact.findFirst({ where: { id: query.contactId, companyId: auth.companyId } });
-      if (!contact) throw notFound('Contact');
+      const contact = await companyContact(db, auth.companyId, query.contactId);
       const plan = planReminder({ rule, company, contact, handled: await handledOf(db, rule.id, contact.id) });
       if (!plan.active) return { items: [] };
       const from = query.from ? Date.parse(query.from) : Date.now();
@@ -504,8 +499,26 @@ async function handledOf(db: DbClient, ruleId: string, contactId: string) {
   return (await lastHandledOccurrences(db, { ruleId, contactIds: [contactId] })).get(pairKey({ ruleId, contactId }));
 }
 
+/** One of the company's contacts (404 when it is gone or another company's). */
+export async function companyContact(db: DbClient, companyId: string, contactId: string): Promise<Contact> {
+  const contact = await db.contact.findFirst({ where: { id: contactId, companyId } });
+  if (!contact) throw notFound('Contact');
+  return contact;
+}
+
+/** A draft rule checked (its event field, its templates) with the company it belongs to. */
+export async function checkedDraft(
+  db: DbClient,
+  companyId: string,
+  draft: { eventFieldId: string; kind: 'person' | 'organization'; bodyTemplate: string; subjectTemplate?: string },
+): Promise<{ eventField: ContactField; company: Company }> {
+  const eventField = await draftEventField(db, companyId, draft);
+  draftTemplateProblems(draft);
+  return { eventField, company: await db.company.findUniqueOrThrow({ where: { id: companyId } }) };
+}
+
 /** A 400 naming the template field when a draft's subject or body has unknown variables or bad syntax. */
-export function draftTemplateProblems(draft: { bodyTemplate: string; subjectTemplate?: string }): void {
+function draftTemplateProblems(draft: { bodyTemplate: string; subjectTemplate?: string }): void {
   const problems = [
     ...checkTemplate(draft.bodyTemplate).map((message) => ({ path: 'body.rule.bodyTemplate', message })),
     ...(draft.subjectTemplate ? checkTemplate(draft.subjectTemplate) : []).map((message) => ({
@@ -518,7 +531,7 @@ export function draftTemplateProblems(draft: { bodyTemplate: string; subjectTemp
 }
 
 /** The draft's event: a date field of the draft's kind in this company (400 naming the field otherwise). */
-export async function draftEventField(
+async function draftEventField(
   db: DbClient,
   companyId: string,
   draft: { eventFieldId: string; kind: 'person' | 'organization' },

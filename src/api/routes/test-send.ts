@@ -13,7 +13,7 @@ import { addRoute } from '../routing';
 import { e164, email, uuid } from '../schemas';
 import type { RouteDeps } from './deps';
 import { mailboxUsableBy } from './mailboxes';
-import { draftEventField, draftTemplateProblems, renderForPreview, ruleDraft } from './rules';
+import { checkedDraft, companyContact, renderForPreview, ruleDraft } from './rules';
 
 /** Tests go to people's real phones and inboxes and cost money: a few per user per minute. */
 export const TEST_SENDS_PER_MINUTE = 5;
@@ -62,13 +62,8 @@ export function testSendRoutes({ routes, delivery, mailboxSecretKey, logger }: R
     }),
     handler: async ({ db, auth, body, res }) => {
       const draft = body.rule;
-      const eventField = await draftEventField(db, auth.companyId, draft);
-      draftTemplateProblems(draft);
-      const company = await db.company.findUniqueOrThrow({ where: { id: auth.companyId } });
-      const contact = body.contactId
-        ? await db.contact.findFirst({ where: { id: body.contactId, companyId: auth.companyId } })
-        : null;
-      if (body.contactId && !contact) throw notFound('Contact');
+      const { eventField, company } = await checkedDraft(db, auth.companyId, draft);
+      const contact = body.contactId ? await companyContact(db, auth.companyId, body.contactId) : null;
       const variables = templateVariables(
         { ...draft, enabled: true, eventField },
         company,
