@@ -135,7 +135,8 @@ export interface DecisionFacts {
  */
 export async function readDecisionFacts(
   db: Db | DbClient,
-  rule: { id: string; companyId: string; mailboxId: string | null; ownerUserId: string | null },
+  // id null: a rule not saved yet (the draft preview), which nobody can have unsubscribed from.
+  rule: { id: string | null; companyId: string; mailboxId: string | null; ownerUserId: string | null },
   contact: { id: string; smsConsent: boolean; emailConsent: boolean; phone: string | null; email: string | null },
   company: ChatWindows,
 ): Promise<DecisionFacts> {
@@ -144,7 +145,7 @@ export async function readDecisionFacts(
       where: { companyId: rule.companyId, contactId: contact.id },
       select: { id: true, channel: true, address: true, open: true, lastInboundAt: true, createdAt: true },
     }),
-    db.ruleUnsubscribe.count({ where: { ruleId: rule.id, contactId: contact.id } }),
+    rule.id ? db.ruleUnsubscribe.count({ where: { ruleId: rule.id, contactId: contact.id } }) : Promise.resolve(0),
     rule.mailboxId && rule.ownerUserId
       ? db.mailboxAccess.count({ where: { mailboxId: rule.mailboxId, userId: rule.ownerUserId } })
       : Promise.resolve(1),

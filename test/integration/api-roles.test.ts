@@ -132,7 +132,16 @@ function idFor(op: Operation, forAccess: Access): string {
 
 /** A valid body for each write route, so a refusal is about the role and nothing else. */
 function bodyFor(op: Operation): object | undefined {
+  const draftRule = {
+    kind: 'person',
+    eventFieldId: ids.field,
+    channel: 'sms',
+    sendTime: '09:00',
+    bodyTemplate: 'Hello',
+  };
   const bodies: Record<string, object | undefined> = {
+    'POST /v1/session': undefined,
+    'DELETE /v1/session': undefined,
     'PATCH /v1/company': { timeZone: 'Asia/Tokyo' },
     'POST /v1/users': { name: 'Mallory', email: 'mallory@a.example', isAdmin: true },
     'POST /v1/api-keys': { userId: ids.admin, label: 'a key to act as the admin' },
@@ -180,6 +189,8 @@ function bodyFor(op: Operation): object | undefined {
     'PATCH /v1/notification-rules/{id}': { name: 'Hijacked', bodyTemplate: 'Something else' },
     'DELETE /v1/notification-rules/{id}': undefined,
     'POST /v1/notification-rules/{id}/preview': { contactId: ids.contact },
+    'POST /v1/notification-rules/preview': { contactId: ids.contact, rule: draftRule },
+    'POST /v1/notification-rules/test-send': { to: '+15550002222', rule: draftRule },
   };
   if (!(op.key in bodies)) throw new Error(`api-roles test: no request body for ${op.key}; add one`);
   return bodies[op.key];

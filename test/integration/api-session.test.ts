@@ -135,13 +135,26 @@ describe('draft preview', () => {
       address: '+12125550123',
       lastInboundAt: new Date().toISOString(),
     });
+    expect(chat.status).toBe(201);
     const viaChat = await f.a.api.post('/v1/notification-rules/preview', {
       contactId: contact.body.id,
-      rule: { ...rule, tryLastChatFirst: true, sendTime: '23:59', daysInAdvance: 0 },
+      rule: { ...rule, tryLastChatFirst: true },
     });
-    // The window (24 h) is closed long before her birthday: the rule's channel is used.
-    expect(viaChat.body.route).toMatchObject({ via: 'sms', chatSkipped: expect.stringContaining('whatsapp') });
-    expect(chat.status).toBe(201);
+    // The delivery's decision, now: she wrote a minute ago, so the WhatsApp window (24 h) is open.
+    expect(viaChat.body.route).toEqual({
+      via: 'whatsapp',
+      to: '+12125550123',
+      from: null,
+      chatId: chat.body.id,
+      reason: null,
+      chatSkipped: null,
+    });
+    expect((await f.a.api.patch(`/v1/chats/${chat.body.id}`, { open: false })).status).toBe(200);
+    const chatClosed = await f.a.api.post('/v1/notification-rules/preview', {
+      contactId: contact.body.id,
+      rule: { ...rule, tryLastChatFirst: true },
+    });
+    expect(chatClosed.body.route).toMatchObject({ via: 'sms', to: '+12125550123', chatSkipped: 'chat-closed' });
 
     const bad = await f.a.api.post('/v1/notification-rules/preview', {
       contactId: contact.body.id,

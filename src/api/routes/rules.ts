@@ -2,7 +2,6 @@
 import { z } from 'zod';
 import type { DbClient } from '../../db/client';
 import { validateScheduleRule } from '../../calendar/schedule';
-import { isWindowOpen, windowOpenUntil } from '../../chats/window';
 import type { Company, Contact, ContactField, Mailbox, NotificationRule } from '../../generated/prisma/client';
 import { lastHandledOccurrences, pairKey } from '../../scheduling/ledger-reads';
 import { nextSendOf, planReminder, templateVariables, upcomingSendsOf } from '../../shared/plan-inputs';
@@ -107,15 +106,16 @@ const TEMPLATE_VARIABLE_DESCRIPTIONS: Record<(typeof TEMPLATE_VARIABLES)[number]
   companyName: 'Your company name',
 };
 
-/** The way a send would go: the contact's last chat, the rule's channel, or nowhere and why. */
+/** The way a draft's send would go now (the delivery's decision): the contact's last chat, the
+ * rule's channel, or nowhere and why. */
 const routeSchema = z.object({
   via: z.enum(['whatsapp', 'instagram', 'sms', 'email']).nullable(),
   to: z.string().nullable(),
   from: z.string().nullable(),
   chatId: z.string().nullable(),
-  /** Why the send would not go out (the feed's skip reasons: no-sms-consent, no-phone, …). */
+  /** Why the send would not go out (the decision's reasons: no-sms-consent, no-phone, …). */
   reason: z.string().nullable(),
-  /** Why the last chat was not used although the rule tries it first. */
+  /** Why the last chat was not used although the rule tries it first (no-chat, chat-window-closed, …). */
   chatSkipped: z.string().nullable(),
 });
 
@@ -265,7 +265,7 @@ export function ruleRoutes({ routes }: RouteDeps): void {
           sendAtLocal: s.sendAtLocal,
         })),
         ...(reason ? { reason } : {}),
-        route: await previewRoute(db, company, contact, draft, sends[0]?.sendAt ?? new Date()),
+        route: await draftRoute(db, { ...draft, companyId: company.id, ownerUserId: auth.userId }, contact, company),
       };
     },
   });
@@ -430,15 +430,7 @@ export function ruleRoutes({ routes }: RouteDeps): void {
       const next = plan.active ? nextSendOf(plan, { now: Date.now() }) : null;
       const occurrenceDate = next?.ok ? next.occurrenceDate : '(no upcoming date)';
       const variables = templateVariables(rule, company, contact, occurrenceDate);
-      // The delivery's own decision on the same stored facts. Which senders the worker has is its
-      // configuration, not the API's: the preview answers as if the channels are configured.
-      const facts = await readDecisionFacts(db, rule, contact, company);
-      const decision = decideRoute({
-        rule: { channel: rule.channel, tryLastChatFirst: rule.tryLastChatFirst },
-        ...facts,
-        channels: { sms: true, whatsapp: true, instagram: true, email: true },
-        now: new Date(),
-      });
+      const { decision, facts } = await decisionNow(db, rule, contact, company);
       const consentAllows =
         (rule.channel === 'sms' ? contact.smsConsent : contact.emailConsent) && !facts.contact.unsubscribedFromRule;
       const route =
@@ -551,40 +543,57 @@ async function draftEventField(
   return field;
 }
 
-/** Where a send at `at` would go, read the way delivery decides it: the last chat while its window
- * is open (when the rule tries it first), else the rule's channel if the contact has consent and an
- * address. Preview only: delivery decides again at send time. */
-async function previewRoute(
+/**
+ * The delivery's own decision, made now, on the same stored facts (both previews use it). Which
+ * senders the worker has is its configuration, not the API's: the preview answers as if the
+ * channels are configured.
+ */
+async function decisionNow(
   db: DbClient,
-  company: Company,
+  rule: Parameters<typeof readDecisionFacts>[1] & { channel: 'sms' | 'email'; tryLastChatFirst: boolean },
   contact: Contact,
-  draft: { channel: 'sms' | 'email'; tryLastChatFirst: boolean; emailSender?: string },
-  at: Date,
+  company: Company,
+) {
+  const facts = await readDecisionFacts(db, rule, contact, company);
+  const decision = decideRoute({
+    rule: { channel: rule.channel, tryLastChatFirst: rule.tryLastChatFirst },
+    ...facts,
+    channels: { sms: true, whatsapp: true, instagram: true, email: true },
+    now: new Date(),
+  });
+  return { decision, facts };
+}
+
+/** Where a draft's send would go now, with the addresses: a draft is not saved, so it has no
+ * unsubscribes, and it would send from its mailbox as the user editing it. */
+async function draftRoute(
+  db: DbClient,
+  draft: {
+    companyId: string;
+    ownerUserId: string;
+    channel: 'sms' | 'email';
+    tryLastChatFirst: boolean;
+    emailSender?: string;
+  },
+  contact: Contact,
+  company: Company,
 ): Promise<z.infer<typeof routeSchema>> {
-  const none = { to: null, from: null, chatId: null, reason: null, chatSkipped: null };
-  let chatSkipped: string | null = null;
-  if (draft.tryLastChatFirst) {
-    const last = await db.chat.findFirst({
-      where: { companyId: company.id, contactId: contact.id, open: true, lastInboundAt: { not: null } },
-      orderBy: { lastInboundAt: 'desc' },
-    });
-    if (last && isWindowOpen(last, company, at))
-      return { ...none, via: last.channel, to: last.address, chatId: last.id };
-    chatSkipped = last
-      ? `the ${last.channel} chat's window closes ${windowOpenUntil(last, company)!.toISOString()}, before the send`
-      : 'the contact has no open chat with a message from them';
-  }
-  if (draft.channel === 'sms') {
-    if (!contact.smsConsent) return { ...none, via: null, reason: 'no-sms-consent', chatSkipped };
-    if (!contact.phone) return { ...none, via: null, reason: 'no-phone', chatSkipped };
-    return { ...none, via: 'sms', to: contact.phone, chatSkipped };
-  }
-  if (!contact.emailConsent) return { ...none, via: null, reason: 'no-email-consent', chatSkipped };
-  if (!contact.email) return { ...none, via: null, reason: 'no-email-address', chatSkipped };
   const mailbox =
     draft.emailSender && draft.emailSender !== 'gateway'
       ? await db.mailbox.findFirst({ where: { id: draft.emailSender, companyId: company.id } })
       : null;
+  const { decision, facts } = await decisionNow(
+    db,
+    { ...draft, id: null, mailboxId: mailbox?.id ?? null },
+    contact,
+    company,
+  );
+  const none = { to: null, from: null, chatId: null, reason: null, chatSkipped: null };
+  if (decision.route === 'chat')
+    return { ...none, via: decision.channel, to: facts.lastChat?.address ?? null, chatId: decision.chatId };
+  const chatSkipped = decision.chatNotUsed ?? null;
+  if (decision.route === 'none') return { ...none, via: null, reason: decision.reason, chatSkipped };
+  if (decision.route === 'sms') return { ...none, via: 'sms', to: contact.phone, chatSkipped };
   return { ...none, via: 'email', to: contact.email, from: mailbox?.address ?? company.gatewayEmail, chatSkipped };
 }
 

@@ -102,6 +102,7 @@ export function testSendRoutes({ routes, delivery, mailboxSecretKey, logger }: R
           secure: mailbox.smtpSecure,
           user: mailbox.smtpUser,
           password,
+          allowInsecure: mailbox.allowInsecure,
         };
       }
 

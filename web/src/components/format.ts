@@ -50,6 +50,15 @@ const REASONS: Record<string, string> = {
   'contact-kind-mismatch': 'the contact is of the other kind',
   'rule-disabled': 'the notification is disabled',
   stale: 'it fell due too long ago (beyond the late-send grace)',
+  'unsubscribed-from-rule': 'the client unsubscribed from these reminders',
+  'sender-access-revoked': 'you may not send from this mailbox',
+  'sms-not-configured': 'SMS is not configured',
+  'email-not-configured': 'email is not configured',
+  'no-chat': 'the client has no chat',
+  'chat-closed': 'the last chat is closed',
+  'chat-window-closed': 'the last chat’s reply window is closed',
+  'whatsapp-not-configured': 'WhatsApp is not configured',
+  'instagram-not-configured': 'Instagram is not configured',
 };
 
 export function reasonText(reason: string | null | undefined): string {

@@ -550,7 +550,7 @@ function Route(props: { route: RulePreview['route'] }) {
       ) : (
         <p>By SMS to {route.to}</p>
       )}
-      {route.chatSkipped && <p className="muted small">Last chat not used: {route.chatSkipped}.</p>}
+      {route.chatSkipped && <p className="muted small">Last chat not used: {reasonText(route.chatSkipped)}.</p>}
     </>
   );
 }
