@@ -81,6 +81,8 @@ beforeAll(async () => {
     TWILIO_API_BASE_URL: prism.baseUrl,
     SMTP_HOST: smtp.host,
     SMTP_PORT: String(smtp.port),
+    // The mailbox the console connects is the SMTP stand-in on 127.0.0.1, an internal host.
+    MAILBOX_ALLOW_PRIVATE_HOSTS: 'true',
   });
   adminKey = service.apiKey!;
   browser = await launchChromium();
@@ -377,6 +379,8 @@ describeInChromium('the admin console', () => {
     await page.getByRole('textbox', { name: 'SMTP port', exact: true }).fill(String(smtp.port));
     await page.getByRole('textbox', { name: 'SMTP user', exact: true }).fill('office');
     await page.getByLabel('SMTP password').fill('app-password');
+    // The stand-in offers no STARTTLS: only an admin's explicit choice lets such a mailbox connect.
+    await page.getByRole('checkbox', { name: /Allow a server without TLS/ }).check();
     await page.getByRole('button', { name: 'Connect mailbox' }).click();
     await shown(page.getByRole('heading', { name: 'office@example.com' }));
     expect(
@@ -572,6 +576,20 @@ describeInChromium('the admin console', () => {
       await navigate(bob, 'Mailboxes');
       expect(await settled(() => bob.getByRole('button', { name: 'Save access' }).isDisabled(), Boolean)).toBe(true);
       await shown(bob.getByText('Only admins can change who may use a mailbox.').first());
+      expect(await bob.getByRole('button', { name: 'Connect mailbox' }).isDisabled()).toBe(true);
+      expect(await bob.getByRole('textbox', { name: 'SMTP host', exact: true }).isDisabled()).toBe(true);
+      await shown(bob.getByText('Only admins can connect mailboxes.'));
+      await expectAccessible(bob);
+      await navigate(bob, 'Company settings');
+      expect(await settled(() => bob.getByRole('button', { name: 'Save settings' }).isDisabled(), Boolean)).toBe(true);
+      expect(await bob.getByRole('textbox', { name: 'Company name' }).isDisabled()).toBe(true);
+      await shown(bob.getByText('Only admins can change the company settings.'));
+      await navigate(bob, 'Contact form');
+      expect(await settled(() => bob.getByRole('button', { name: 'Add field' }).first().isDisabled(), Boolean)).toBe(
+        true,
+      );
+      expect(await bob.getByRole('button', { name: 'Rename Birthday' }).first().isDisabled()).toBe(true);
+      await shown(bob.getByText('Only admins can change the contact form.').first());
       await expectAccessible(bob);
     } finally {
       await context.close();

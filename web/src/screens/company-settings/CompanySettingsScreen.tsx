@@ -1,12 +1,14 @@
 // Settings › Company: the time zone every "send at" is in (searchable), the Feb 29 policy, how long
-// chats stay open, how late a send may still go out, and the gateway address.
+// chats stay open, how late a send may still go out, and the gateway address. Admins change them;
+// other users see them read-only.
 import { useState } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, ApiError, unwrap } from '../../api/client';
 import { keys, useCompany } from '../../api/queries';
 import type { Company } from '../../api/types';
 import { ApiForm, ComboBoxInput, NumberInput, RadioInput, TextInput } from '../../components/fields';
-import { Button, ErrorMessage, Loading, Page } from '../../components/ui';
+import { AdminOnlyNote, Button, ErrorMessage, Loading, Page } from '../../components/ui';
+import { useMe } from '../../app/session';
 
 const TIME_ZONES = Intl.supportedValuesOf('timeZone').map((zone) => ({ id: zone, label: zone.replaceAll('_', ' ') }));
 
@@ -27,6 +29,7 @@ export default function CompanySettingsScreen() {
 
 function SettingsForm(props: { company: Company }) {
   const queryClient = useQueryClient();
+  const me = useMe();
   const [form, setForm] = useState(props.company);
   const set =
     <K extends keyof Company>(key: K) =>
@@ -54,10 +57,18 @@ function SettingsForm(props: { company: Company }) {
         save.mutate();
       }}
     >
-      <TextInput label="Company name" name="name" value={form.name} onChange={set('name')} isRequired />
+      <TextInput
+        label="Company name"
+        name="name"
+        value={form.name}
+        onChange={set('name')}
+        isRequired
+        isDisabled={!me.isAdmin}
+      />
       <ComboBoxInput
         label="Time zone"
         name="timeZone"
+        isDisabled={!me.isAdmin}
         value={form.timeZone}
         onChange={(zone) => zone && set('timeZone')(zone)}
         options={zones}
@@ -66,6 +77,7 @@ function SettingsForm(props: { company: Company }) {
       <RadioInput
         label="Events on February 29, in years without one"
         name="leapDayPolicy"
+        isDisabled={!me.isAdmin}
         value={form.leapDayPolicy}
         onChange={(v) => set('leapDayPolicy')(v as Company['leapDayPolicy'])}
         options={[
@@ -76,6 +88,7 @@ function SettingsForm(props: { company: Company }) {
       <NumberInput
         label="WhatsApp chat window (hours)"
         name="whatsappWindowHours"
+        isDisabled={!me.isAdmin}
         value={form.whatsappWindowHours}
         onChange={set('whatsappWindowHours')}
         minValue={1}
@@ -85,6 +98,7 @@ function SettingsForm(props: { company: Company }) {
       <NumberInput
         label="Instagram chat window (hours)"
         name="instagramWindowHours"
+        isDisabled={!me.isAdmin}
         value={form.instagramWindowHours}
         onChange={set('instagramWindowHours')}
         minValue={1}
@@ -94,6 +108,7 @@ function SettingsForm(props: { company: Company }) {
       <NumberInput
         label="Late-send grace (minutes)"
         name="lateGraceMinutes"
+        isDisabled={!me.isAdmin}
         value={form.lateGraceMinutes}
         onChange={set('lateGraceMinutes')}
         minValue={0}
@@ -103,6 +118,7 @@ function SettingsForm(props: { company: Company }) {
       <TextInput
         label="Gateway address"
         name="gatewayEmail"
+        isDisabled={!me.isAdmin}
         type="email"
         value={form.gatewayEmail}
         onChange={set('gatewayEmail')}
@@ -119,10 +135,11 @@ function SettingsForm(props: { company: Company }) {
             Saved.
           </span>
         )}
-        <Button type="submit" variant="primary" isDisabled={save.isPending}>
+        <Button type="submit" variant="primary" isDisabled={!me.isAdmin || save.isPending}>
           Save settings
         </Button>
       </div>
+      <AdminOnlyNote isAdmin={me.isAdmin} what="change the company settings" />
     </ApiForm>
   );
 }

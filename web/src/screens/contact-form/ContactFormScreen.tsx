@@ -1,12 +1,14 @@
 // Settings › Contact form: the fields of the person and organization forms. Every Date field is an
-// event notifications can use; Birthday is a system field and cannot be deleted.
+// event notifications can use; Birthday is a system field and cannot be deleted. Only admins change
+// the forms; other users see them with the controls disabled.
 import { useState } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, ApiError, unwrap } from '../../api/client';
 import { KIND_TITLES, keys, useContactFields } from '../../api/queries';
 import type { ContactField, ContactKind } from '../../api/types';
 import { ApiForm, SelectInput, TextInput } from '../../components/fields';
-import { Button, ErrorMessage, Loading, ModalDialog, Page } from '../../components/ui';
+import { AdminOnlyNote, Button, ErrorMessage, Loading, ModalDialog, Page } from '../../components/ui';
+import { useMe } from '../../app/session';
 
 const TYPES = [
   { id: 'date', label: 'Date' },
@@ -53,6 +55,7 @@ export default function ContactFormScreen() {
 
 function FormSection(props: { kind: ContactKind; fields: ContactField[] }) {
   const queryClient = useQueryClient();
+  const me = useMe();
   const [renaming, setRenaming] = useState<ContactField | null>(null);
   const [deleting, setDeleting] = useState<ContactField | null>(null);
   const headingId = `form-${props.kind}`;
@@ -87,13 +90,18 @@ function FormSection(props: { kind: ContactKind; fields: ContactField[] }) {
               </td>
               <td>{TYPES.find((t) => t.id === field.type)?.label ?? field.type}</td>
               <td className="row-actions">
-                <Button variant="quiet" onPress={() => setRenaming(field)} aria-label={`Rename ${field.label}`}>
+                <Button
+                  variant="quiet"
+                  onPress={() => setRenaming(field)}
+                  isDisabled={!me.isAdmin}
+                  aria-label={`Rename ${field.label}`}
+                >
                   Rename
                 </Button>
                 <Button
                   variant="quiet"
                   onPress={() => setDeleting(field)}
-                  isDisabled={field.system}
+                  isDisabled={field.system || !me.isAdmin}
                   aria-label={`Delete ${field.label}`}
                   aria-description={field.system ? 'System fields cannot be deleted' : undefined}
                 >
@@ -104,14 +112,15 @@ function FormSection(props: { kind: ContactKind; fields: ContactField[] }) {
           ))}
         </tbody>
       </table>
-      <AddField kind={props.kind} onAdded={refresh} />
+      <AddField kind={props.kind} onAdded={refresh} isDisabled={!me.isAdmin} />
+      <AdminOnlyNote isAdmin={me.isAdmin} what="change the contact form" />
       {renaming && <RenameDialog field={renaming} onClose={() => setRenaming(null)} onDone={refresh} />}
       {deleting && <DeleteDialog field={deleting} onClose={() => setDeleting(null)} onDone={refresh} />}
     </section>
   );
 }
 
-function AddField(props: { kind: ContactKind; onAdded: () => Promise<unknown> }) {
+function AddField(props: { kind: ContactKind; onAdded: () => Promise<unknown>; isDisabled: boolean }) {
   const [label, setLabel] = useState('');
   const [type, setType] = useState('date');
   const add = useMutation({
@@ -139,9 +148,23 @@ function AddField(props: { kind: ContactKind; onAdded: () => Promise<unknown> })
         add.mutate();
       }}
     >
-      <TextInput label={`New ${singular} field`} name="label" value={label} onChange={setLabel} isRequired />
-      <SelectInput label="Type" name="type" value={type} onChange={setType} options={TYPES} />
-      <Button type="submit" variant="secondary" isDisabled={!label.trim() || add.isPending}>
+      <TextInput
+        label={`New ${singular} field`}
+        name="label"
+        value={label}
+        onChange={setLabel}
+        isRequired
+        isDisabled={props.isDisabled}
+      />
+      <SelectInput
+        label="Type"
+        name="type"
+        value={type}
+        onChange={setType}
+        options={TYPES}
+        isDisabled={props.isDisabled}
+      />
+      <Button type="submit" variant="secondary" isDisabled={props.isDisabled || !label.trim() || add.isPending}>
         Add field
       </Button>
       {add.error instanceof ApiError && add.error.status === 409 && <ErrorMessage error={add.error} />}

@@ -1,5 +1,5 @@
-// Settings › Mailboxes (the mailbox connection page): connect an SMTP mailbox to send email
-// notifications from your own address, and choose who may use it (admins).
+// Settings › Mailboxes (the mailbox connection page): admins connect an SMTP mailbox to send email
+// notifications from the company's own address, and choose who may use it.
 import { useState } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { CheckboxGroup, Label, Text } from 'react-aria-components';
@@ -16,8 +16,8 @@ export default function MailboxesScreen() {
   return (
     <Page title="Mailboxes" trail={[{ label: 'Settings' }, { label: 'Mailboxes' }]}>
       <p className="lead">
-        Email notifications are sent from the gateway address, or from a mailbox connected here by the users who may use
-        it.
+        Email notifications are sent from the gateway address, or from a mailbox an admin connected here, by the users
+        who may use it.
       </p>
       <section className="panel" aria-labelledby="connected">
         <h2 id="connected">Connected mailboxes</h2>
@@ -55,7 +55,8 @@ function MailboxCard(props: { mailbox: Mailbox; users: User[] }) {
     <article className="card-row" aria-labelledby={headingId}>
       <h3 id={headingId}>{mailbox.address}</h3>
       <p className="muted small">
-        SMTP {mailbox.smtpHost}:{mailbox.smtpPort} {mailbox.smtpSecure ? '(TLS)' : ''} as {mailbox.smtpUser}
+        SMTP {mailbox.smtpHost}:{mailbox.smtpPort} {mailbox.smtpSecure ? '(TLS)' : ''}
+        {mailbox.allowInsecure ? '(without TLS allowed)' : ''} as {mailbox.smtpUser}
         {mailbox.canSend ? ' · you may send from it' : ' · you may not send from it'}
       </p>
       <CheckboxGroup
@@ -101,6 +102,7 @@ function ConnectMailbox() {
     smtpSecure: false,
     smtpUser: '',
     smtpPassword: '',
+    allowInsecure: false,
   });
   const set =
     <K extends keyof typeof form>(key: K) =>
@@ -109,7 +111,15 @@ function ConnectMailbox() {
   const connect = useMutation({
     mutationFn: () => unwrap(api.POST('/v1/mailboxes', { body: form })),
     onSuccess: async () => {
-      setForm({ address: '', smtpHost: '', smtpPort: 587, smtpSecure: false, smtpUser: '', smtpPassword: '' });
+      setForm({
+        address: '',
+        smtpHost: '',
+        smtpPort: 587,
+        smtpSecure: false,
+        smtpUser: '',
+        smtpPassword: '',
+        allowInsecure: false,
+      });
       await Promise.all([
         queryClient.invalidateQueries({ queryKey: keys.mailboxes }),
         queryClient.invalidateQueries({ queryKey: keys.senders }),
@@ -135,8 +145,16 @@ function ConnectMailbox() {
           value={form.address}
           onChange={set('address')}
           isRequired
+          isDisabled={!me.isAdmin}
         />
-        <TextInput label="SMTP host" name="smtpHost" value={form.smtpHost} onChange={set('smtpHost')} isRequired />
+        <TextInput
+          label="SMTP host"
+          name="smtpHost"
+          value={form.smtpHost}
+          onChange={set('smtpHost')}
+          isRequired
+          isDisabled={!me.isAdmin}
+        />
         <NumberInput
           label="SMTP port"
           name="smtpPort"
@@ -144,9 +162,18 @@ function ConnectMailbox() {
           onChange={set('smtpPort')}
           minValue={1}
           maxValue={65535}
+          isDisabled={!me.isAdmin}
         />
-        <CheckboxInput value={form.smtpSecure} onChange={set('smtpSecure')} name="smtpSecure">
-          Use TLS from the start (port 465)
+        <CheckboxInput value={form.smtpSecure} onChange={set('smtpSecure')} name="smtpSecure" isDisabled={!me.isAdmin}>
+          Use TLS from the start (port 465); otherwise the server must offer STARTTLS
+        </CheckboxInput>
+        <CheckboxInput
+          value={form.allowInsecure}
+          onChange={set('allowInsecure')}
+          name="allowInsecure"
+          isDisabled={!me.isAdmin}
+        >
+          Allow a server without TLS (the password then travels unencrypted)
         </CheckboxInput>
         <TextInput
           label="SMTP user"
@@ -155,6 +182,7 @@ function ConnectMailbox() {
           onChange={set('smtpUser')}
           isRequired
           autoComplete="off"
+          isDisabled={!me.isAdmin}
         />
         <TextInput
           label="SMTP password"
@@ -165,18 +193,19 @@ function ConnectMailbox() {
           isRequired
           autoComplete="new-password"
           description="Stored encrypted; never shown again."
+          isDisabled={!me.isAdmin}
         />
         <div>
-          <Button type="submit" variant="primary" isDisabled={connect.isPending}>
+          <Button type="submit" variant="primary" isDisabled={!me.isAdmin || connect.isPending}>
             Connect mailbox
           </Button>
         </div>
       </ApiForm>
-      <p className="muted small">You ({me.name}) may send from the mailboxes you connect.</p>
+      {me.isAdmin && <p className="muted small">You ({me.name}) may send from the mailboxes you connect.</p>}
       {connect.error && Object.keys(errors).length === 0 && (
         <ErrorMessage error={connect.error} title="Not connected" />
       )}
-      <AdminOnlyNote isAdmin={me.isAdmin} what="change who may use a mailbox" />
+      <AdminOnlyNote isAdmin={me.isAdmin} what="connect mailboxes" />
     </section>
   );
 }
