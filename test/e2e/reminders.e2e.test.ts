@@ -19,7 +19,6 @@ import {
   type PrismStandIn,
   type SmtpStandIn,
 } from '../support/stand-ins';
-import { killGroup, startService, type Service } from '../support/service';
 
 jest.setTimeout(300_000);
 
