@@ -133,6 +133,8 @@ export function reminderRoutes({ routes, temporalUi }: RouteDeps): void {
     method: 'get',
     path: '/v1/upcoming-sends',
     tag: 'Reminders',
+    // A ruleId of no rule in this company is a 404, like every other id of another company.
+    errors: [404],
     summary:
       'Every send due in the next 7 or 30 days across the company (optionally one rule), soonest first, each with its reminder in the Temporal UI',
     query: z.object({

@@ -5551,6 +5551,21 @@ export interface paths {
             };
           };
         };
+        /** @description Not found (or belongs to another company) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+            };
+          };
+        };
       };
     };
     put?: never;
