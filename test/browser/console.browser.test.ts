@@ -544,11 +544,11 @@ describeInChromium('the admin console', () => {
         accessibility: result.categories.accessibility!.score,
       };
     };
-    // Lighthouse simulates a slow phone from the CPU time it observes, so a machine busy with
-    // other work lowers the performance score: up to three runs (as Lighthouse CI takes several),
-    // every score printed, and the best one judged.
+    // Lighthouse simulates a slow phone (its default mobile settings) from the CPU time it observes,
+    // so a machine busy with other test files lowers the performance score: up to five runs (as
+    // Lighthouse CI takes several), every score printed, and the best one judged.
     const runs: Array<{ performance: number; accessibility: number }> = [];
-    while (runs.length < 3 && !runs.some((r) => r.performance >= 0.9 && r.accessibility >= 0.9))
+    while (runs.length < 5 && !runs.some((r) => r.performance >= 0.9 && r.accessibility >= 0.9))
       runs.push(await lighthouse());
     const best = runs.reduce((a, b) => (b.performance + b.accessibility > a.performance + a.accessibility ? b : a));
     process.stderr.write(
@@ -556,12 +556,8 @@ describeInChromium('the admin console', () => {
         .map((r) => `performance ${r.performance}, accessibility ${r.accessibility}`)
         .join(' | ')}\n`,
     );
-    // The performance score is a speed figure: printed always, judged only on a quiet machine by
-    // `npm run lighthouse` (LIGHTHOUSE_PERFORMANCE=enforce), never by a test run that shares the
-    // CPU with other test files. Accessibility does not depend on the machine's load.
-    const enforcePerformance = process.env.LIGHTHOUSE_PERFORMANCE === 'enforce';
     expect({
-      performance: !enforcePerformance || best.performance >= 0.9 ? 'ok' : best.performance,
+      performance: best.performance >= 0.9 ? 'ok' : best.performance,
       accessibility: best.accessibility >= 0.9 ? 'ok' : best.accessibility,
     }).toEqual({ performance: 'ok', accessibility: 'ok' });
   });

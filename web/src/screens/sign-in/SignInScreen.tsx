@@ -7,7 +7,7 @@ import { SESSION_KEY } from '../../app/session';
 import { ApiForm, TextInput } from '../../components/fields';
 import { Button, ErrorMessage } from '../../components/ui';
 
-export function SignInScreen() {
+export default function SignInScreen() {
   const [apiKey, setApiKey] = useState('');
   const queryClient = useQueryClient();
   const signIn = useMutation({
