@@ -6,6 +6,7 @@ import type { Db } from '../db/client';
 import type { MailboxConnectOptions } from '../delivery/smtp-adapter';
 import type { DeliveryPorts } from '../delivery/ports';
 import type { Logger } from '../runtime/logger';
+import type { ReminderStates } from '../scheduling/reminder-states';
 import { authenticate } from './auth';
 import { codecRouter, type CodecEndpointOptions } from './codec';
 import { consoleRouter } from './console';
@@ -55,6 +56,8 @@ export interface AppDeps {
   delivery?: DeliveryPorts;
   /** The Temporal UI, linked from the upcoming sends. */
   temporalUi?: TemporalUiLocation;
+  /** The reminders' state (running workflows, next sends) for the reminder routes. */
+  reminderStates?: ReminderStates;
 }
 
 const ROUTE_MODULES = [
@@ -92,7 +95,10 @@ const requireJsonBody: express.RequestHandler = (req, _res, next) => {
 
 /** Every /v1 route on one router, and the OpenAPI document that describes them. */
 function v1Api(
-  deps: Pick<AppDeps, 'db' | 'relay' | 'mailboxSecretKey' | 'mailboxConnect' | 'delivery' | 'temporalUi'> & {
+  deps: Pick<
+    AppDeps,
+    'db' | 'relay' | 'mailboxSecretKey' | 'mailboxConnect' | 'delivery' | 'temporalUi' | 'reminderStates'
+  > & {
     logger?: Logger;
   },
 ) {
@@ -104,6 +110,7 @@ function v1Api(
     mailboxConnect: deps.mailboxConnect ?? { hosts: { allowPrivateHosts: false } },
     delivery: deps.delivery,
     temporalUi: deps.temporalUi,
+    reminderStates: deps.reminderStates,
     logger: deps.logger,
   };
   for (const register of ROUTE_MODULES) register(routeDeps);

@@ -2,6 +2,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
 import { isDatabaseUnavailable } from '../db/unavailable';
+import { TemporalUnavailableError } from '../scheduling/reminder-states';
 import { loggablePath } from './request-log';
 
 export class HttpError extends Error {
@@ -23,8 +24,8 @@ export const conflict = (message: string, details?: unknown) => new HttpError(40
 export const unprocessable = (message: string, details?: unknown) =>
   new HttpError(422, 'unprocessable', message, details);
 
-/** Seconds a client should wait before retrying while the database is unreachable. */
-const DATABASE_RETRY_AFTER_SECONDS = 5;
+/** Seconds a client should wait before retrying while the database or Temporal is unreachable. */
+const RETRY_AFTER_SECONDS = 5;
 
 export function zodDetails(error: ZodError, location: string) {
   return error.issues.map((issue) => ({
@@ -46,7 +47,7 @@ interface ErrorHandlerOptions {
 export function errorHandler(options: ErrorHandlerOptions): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const { status, body } = toResponse(err);
-    if (status === 503) res.setHeader('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+    if (status === 503) res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
     if (status >= 500) {
       options.log('request failed', {
         requestId: (req as { id?: unknown }).id,
@@ -72,6 +73,17 @@ function toResponse(err: unknown): { status: number; body: { error: Record<strin
         error: {
           code: 'database_unavailable',
           message: 'The database is unavailable right now; retry in a few seconds.',
+        },
+      },
+    };
+  // Reads of the reminders' state need Temporal: without it the API cannot say what is pending.
+  if (err instanceof TemporalUnavailableError)
+    return {
+      status: 503,
+      body: {
+        error: {
+          code: 'temporal_unavailable',
+          message: "Temporal is unavailable right now, so the reminders' state cannot be read; retry in a few seconds.",
         },
       },
     };

@@ -108,6 +108,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   422: 'Well-formed but impossible',
   429: 'Too many requests (Retry-After says when to try again)',
   502: 'A provider refused or could not be reached',
+  503: 'Unavailable right now: the database or Temporal unreachable (retry after Retry-After seconds), or a feature not configured on the server',
 };
 
 /** Where routes are added: the v1 router, the OpenAPI registry and the database. */

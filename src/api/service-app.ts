@@ -9,6 +9,7 @@ import { describeWorkerPollers } from '../runtime/task-queue-pollers';
 import type { TemporalClientHandle } from '../runtime/temporal-connection';
 import { AesGcmPayloadCodec, type PayloadKeyRing } from '../security/payload-codec';
 import { createOutboxRelay, type OutboxRelay } from '../scheduling/outbox-relay';
+import { createTemporalReminderStates } from '../scheduling/temporal-reminder-states';
 import { createTemporalScheduler } from '../scheduling/temporal-scheduler';
 import { createApp } from './app';
 import { deleteExpiredIdempotencyKeys } from './idempotency';
@@ -70,6 +71,7 @@ export function createServiceApp(input: {
     // Its own senders (and send-rate limiters) for the notification dialog's test sends.
     delivery: buildDeliveryPorts(config),
     temporalUi: temporalUiUrl ? { url: temporalUiUrl, namespace: config.TEMPORAL_NAMESPACE } : undefined,
+    reminderStates: createTemporalReminderStates({ client: temporal.client }),
     publicRouters: [webhooksFromConfig(config, db, logger, input.mailboxSecretKey)],
     exposeStackTraces: config.NODE_ENV === 'development' && config.PRINT_STACK_TRACES === true,
     health: {

@@ -270,6 +270,11 @@ function localWallTimeToInstant(zone: IANAZone, wallMs: number): number {
 }
 
 /** `YYYY-MM-DDTHH:mm:ss.SSS±HH:MM` for an instant in a zone. */
+/** An instant as the company's wall clock, in the same form as a send's `sendAtLocal`. */
+export function localIsoOf(timeZone: string, instant: Date | number): string {
+  return formatLocalIso(IANAZone.create(timeZone), toEpochMs(instant));
+}
+
 function formatLocalIso(zone: IANAZone, instant: number): string {
   const offset = zone.offset(instant);
   const local = new Date(instant + offset * MINUTE_MS).toISOString().slice(0, 23);

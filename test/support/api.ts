@@ -4,14 +4,18 @@ import { createApp, type AppDeps } from '../../src/api/app';
 import { createCompanyWithAdmin } from '../../src/companies/bootstrap';
 import { silentLogger } from '../../src/runtime/logger';
 import { createTestDatabase } from './database';
+import { memoryReminderStates } from './memory-reminder-states';
 
 export const TEST_MAILBOX_KEY = Buffer.alloc(32, 7);
 
-/** `options`: what some tests add to the app (mailbox host checks, senders for test sends, the Temporal UI). */
+/** `options`: what some tests add to the app (mailbox host checks, senders for test sends, the Temporal UI,
+ * the reminders' state). Without Temporal, the reminders' state is an in-memory fake the test fills
+ * (`reminderStates`). */
 export async function createApiFixture(
-  options: Partial<Pick<AppDeps, 'mailboxConnect'>> & Pick<AppDeps, 'delivery' | 'temporalUi'> = {},
+  options: Partial<Pick<AppDeps, 'mailboxConnect'>> & Pick<AppDeps, 'delivery' | 'temporalUi' | 'reminderStates'> = {},
 ) {
   const testDb = await createTestDatabase();
+  const reminderStates = memoryReminderStates();
   // No relay: the changes a request records stay in the outbox for the test to read.
   const app = createApp({
     ...options,
@@ -19,6 +23,7 @@ export async function createApiFixture(
     logger: silentLogger,
     mailboxSecretKey: TEST_MAILBOX_KEY,
     health: { database: async () => undefined, temporal: async () => undefined },
+    reminderStates,
     ...options,
   });
   const a = await createCompanyWithAdmin(testDb.db, { name: 'Company A', timeZone: 'Europe/Berlin' });
@@ -60,6 +65,7 @@ export async function createApiFixture(
     db: testDb.db,
     app,
     changes,
+    reminderStates,
     a: { ...a, api: as(a.apiKey), birthdayId: await birthdayOf(a.company.id) },
     b: { ...b, api: as(b.apiKey), birthdayId: await birthdayOf(b.company.id) },
     as,

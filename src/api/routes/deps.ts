@@ -1,6 +1,7 @@
 import type { MailboxConnectOptions } from '../../delivery/smtp-adapter';
 import type { DeliveryPorts } from '../../delivery/ports';
 import type { Logger } from '../../runtime/logger';
+import type { ReminderStates } from '../../scheduling/reminder-states';
 import type { RouteTarget } from '../routing';
 
 /** What every route module gets. Handlers reach the database through their context (`ctx.db`),
@@ -15,6 +16,8 @@ export interface RouteDeps {
   delivery?: DeliveryPorts;
   /** The Temporal UI, for links to a reminder's workflow. */
   temporalUi?: TemporalUiLocation;
+  /** The reminders' state in Temporal (without it, the routes that read it answer 503). */
+  reminderStates?: ReminderStates;
   logger?: Logger;
 }
 

@@ -1,12 +1,16 @@
-// Pending reminders: a contact's (one per enabled rule that applies to it, with the next send) and
-// the company's upcoming sends. Both read the next send from the one plan function the workflow
-// sleeps on, with the ledger's handled occurrences left out, so the API and the reminders cannot
-// disagree.
+// A contact's reminders and the company's upcoming sends, read from the reminders themselves
+// (ReminderStates: the running workflows and their NextSendAt) joined with the one plan function
+// and the ledger. Whether something is pending and when it sends is what Temporal holds; the plan
+// only names the occurrence, and says when a change has not reached the reminder yet.
 import { z } from 'zod';
+import { localIsoOf } from '../../calendar/schedule';
 import type { DbClient } from '../../db/client';
 import type { Company, Contact, ContactField, NotificationRule } from '../../generated/prisma/client';
+import { outcomeStatusOf } from '../../ledger/ledger';
 import { lastHandledOccurrences, pairKey } from '../../scheduling/ledger-reads';
-import { nextSendOf, planReminder } from '../../shared/plan-inputs';
+import { TemporalUnavailableError, type ReminderStates } from '../../scheduling/reminder-states';
+import { nextSendOf, planReminder, upcomingSendsOf } from '../../shared/plan-inputs';
+import type { HandledOccurrence, ReminderPlan } from '../../shared/reminder-contract';
 import { reminderWorkflowId } from '../../shared/ids';
 import { notFound } from '../errors';
 import { addRoute } from '../routing';
@@ -15,82 +19,88 @@ import type { RouteDeps } from './deps';
 
 type PlannedRule = NotificationRule & { eventField: ContactField };
 
-export interface PendingSend {
-  rule: PlannedRule;
-  contact: Contact;
-  workflowId: string;
-  occurrenceDate: string;
+/** What a running reminder will do next, named with the plan. */
+interface ReminderSend {
   sendAt: Date;
   sendAtLocal: string;
+  /** The occurrence the send is for; null when the plan has no occurrence sending at that instant. */
+  occurrenceDate: string | null;
+  /** The rows plan something else (a change the reminder has not applied yet). */
+  replanPending: boolean;
 }
 
 /**
- * The next send of every reminder among `rules` × `contacts` that has one at `now`: the one plan
- * function the reminder workflow sleeps on, with the last occurrence the ledger has as handled
- * (so a send that just went out, still within its minute or the late-send grace, is not listed
- * again).
+ * Names the send a running reminder sleeps on (`nextSendAt`, the truth for *when*) with the plan
+ * of the current rows: the occurrence the plan sends at that instant, and whether the plan's own
+ * next send differs (a re-plan not applied yet). A send already due (the reminder is delivering
+ * it) is not a re-plan.
  */
-export async function pendingSends(
-  db: DbClient,
-  input: { company: Company; rules: PlannedRule[]; contacts: Contact[]; now: number },
-): Promise<PendingSend[]> {
-  const { company, rules, contacts, now } = input;
-  if (rules.length === 0 || contacts.length === 0) return [];
-  // One ledger read: all rules of one contact, or per rule all its contacts.
-  const handled =
-    contacts.length === 1
-      ? await lastHandledOccurrences(db, { contactId: contacts[0]!.id, ruleIds: rules.map((r) => r.id) })
-      : new Map(
-          (
-            await Promise.all(
-              rules.map((rule) =>
-                lastHandledOccurrences(db, {
-                  ruleId: rule.id,
-                  contactIds: contacts.filter((c) => c.kind === rule.kind).map((c) => c.id),
-                }),
-              ),
-            )
-          ).flatMap((m) => [...m]),
-        );
-  return rules.flatMap((rule) =>
-    contacts.flatMap((contact) => {
-      const plan = planReminder({
-        rule,
-        company,
-        contact,
-        handled: handled.get(pairKey({ ruleId: rule.id, contactId: contact.id })),
-      });
-      if (!plan.active) return [];
-      const next = nextSendOf(plan, { now });
-      if (!next.ok) return [];
-      return [
-        {
-          rule,
-          contact,
-          workflowId: reminderWorkflowId(rule.id, contact.id),
-          occurrenceDate: next.occurrenceDate,
-          sendAt: next.sendAt,
-          sendAtLocal: next.sendAtLocal,
-        },
-      ];
-    }),
-  );
+export function nameSend(plan: ReminderPlan, timeZone: string, nextSendAt: Date, now: number): ReminderSend {
+  const at = nextSendAt.getTime();
+  const match = plan.active ? upcomingSendsOf(plan, at, 1).find((s) => s.sendAt.getTime() === at) : undefined;
+  const planned = plan.active ? nextSendOf(plan, { now }) : undefined;
+  const plannedAt = planned?.ok ? planned.sendAt.getTime() : undefined;
+  return {
+    sendAt: nextSendAt,
+    sendAtLocal: match?.sendAtLocal ?? localIsoOf(timeZone, at),
+    occurrenceDate: match?.occurrenceDate ?? null,
+    replanPending: !match || (at > now && plannedAt !== at),
+  };
+}
+
+/** The plan of one pair from its rows and the ledger's last handled occurrence. */
+function planOf(rule: PlannedRule, company: Company, contact: Contact, handled?: HandledOccurrence): ReminderPlan {
+  return planReminder({ rule, company, contact, handled });
 }
 
 const UPCOMING_LIMIT = 500;
 
-export function reminderRoutes({ routes, temporalUi }: RouteDeps): void {
+const sendFields = {
+  occurrenceDate: z
+    .string()
+    .nullable()
+    .describe('The event date the send is for; null while `replanPending` and the plan has no occurrence then'),
+  sendAtLocal: z.string().describe("`sendAt` on the company's wall clock"),
+  replanPending: z
+    .boolean()
+    .describe(
+      "true when the contact's, rule's or company's current data plan a different send than the running reminder: a change it has not applied yet (it re-reads its plan before sending)",
+    ),
+};
+
+const lastOutcomeSchema = z
+  .object({
+    status: z.enum(['sent', 'skipped', 'failed', 'in-progress']),
+    /** Why it was skipped or failed (`no-consent`, `chat-window-closed`, …). */
+    reason: z.string().nullable(),
+    channel: z.string().nullable(),
+    occurrenceDate: z.string(),
+    scheduledFor: z.string(),
+    /** When the ledger row last changed. */
+    at: z.string(),
+  })
+  .nullable()
+  .describe("The ledger's latest occurrence of the pair (null: none yet)");
+
+export function reminderRoutes({ routes, temporalUi, reminderStates }: RouteDeps): void {
   /** The reminder's page in the Temporal UI (its latest run), when the service knows the UI. */
   const temporalUiLink = (workflowId: string) =>
     temporalUi
       ? `${temporalUi.url.replace(/\/$/, '')}/namespaces/${encodeURIComponent(temporalUi.namespace)}/workflows/${encodeURIComponent(workflowId)}`
       : null;
+  /** A process without Temporal (the OpenAPI document) cannot read reminders. */
+  const states = (): ReminderStates => {
+    if (!reminderStates) throw new TemporalUnavailableError();
+    return reminderStates;
+  };
 
   addRoute(routes, {
     method: 'get',
     path: '/v1/contacts/:id/reminders',
     tag: 'Contacts',
-    summary: "The contact's pending reminders (rule, next send)",
+    errors: [503],
+    summary:
+      "The contact's reminders, one per enabled rule of its kind: `pending` only while a reminder workflow runs (its next send from Temporal), otherwise `not-scheduled` with the reason; each with the ledger's last outcome (503 temporal_unavailable when Temporal cannot be read)",
     params: idParams,
     response: z.object({
       items: z.array(
@@ -98,9 +108,27 @@ export function reminderRoutes({ routes, temporalUi }: RouteDeps): void {
           ruleId: z.string(),
           ruleName: z.string(),
           workflowId: z.string(),
-          occurrenceDate: z.string(),
-          sendAt: z.string(),
-          sendAtLocal: z.string(),
+          status: z.enum(['pending', 'not-scheduled']),
+          reason: z
+            .string()
+            .nullable()
+            .describe(
+              'Why nothing is scheduled: the plan says the pair is not eligible (`no-event-date`, `contact-not-client`, `once-rule-in-past`, …) or `reminder-missing` (eligible, but no reminder workflow runs: its start is still in the outbox, or it was lost and the reconciler will restart it). Null when pending',
+            ),
+          sendAt: z
+            .string()
+            .nullable()
+            .describe("The running reminder's next send (its NextSendAt); null when not pending"),
+          occurrenceDate: sendFields.occurrenceDate,
+          sendAtLocal: sendFields.sendAtLocal.nullable(),
+          replanPending: sendFields.replanPending,
+          plannedSendAt: z
+            .string()
+            .nullable()
+            .describe(
+              'The next send the current data plan (null: not eligible); equals `sendAt` once the reminder is up to date',
+            ),
+          lastOutcome: lastOutcomeSchema,
         }),
       ),
     }),
@@ -113,18 +141,63 @@ export function reminderRoutes({ routes, temporalUi }: RouteDeps): void {
         include: { eventField: true },
         orderBy: { createdAt: 'asc' },
       });
-      const sends = await pendingSends(db, { company, rules, contacts: [contact], now: Date.now() });
+      const ruleIds = rules.map((r) => r.id);
+      const [running, handled, outcomes] = await Promise.all([
+        states().ofContact(company.id, contact.id, ruleIds),
+        lastHandledOccurrences(db, { contactId: contact.id, ruleIds }),
+        lastOutcomes(db, contact.id, ruleIds),
+      ]);
+      const stateOf = new Map(running.map((s) => [s.ruleId, s]));
+      const now = Date.now();
+      const items = rules.map((rule) => {
+        const state = stateOf.get(rule.id) ?? { workflowId: reminderWorkflowId(rule.id, contact.id), running: false };
+        const plan = planOf(rule, company, contact, handled.get(pairKey({ ruleId: rule.id, contactId: contact.id })));
+        const planned = plan.active ? nextSendOf(plan, { now }) : undefined;
+        const plannedSendAt = planned?.ok ? planned.sendAt.toISOString() : null;
+        const base = {
+          ruleId: rule.id,
+          ruleName: rule.name,
+          workflowId: state.workflowId,
+          plannedSendAt,
+          lastOutcome: outcomes.get(rule.id) ?? null,
+        };
+        if (state.running) {
+          // A run still reading its plan has no NextSendAt yet: the plan it is reading is the best name.
+          const send =
+            'nextSendAt' in state && state.nextSendAt
+              ? nameSend(plan, company.timeZone, state.nextSendAt, now)
+              : planned?.ok
+                ? { ...planned, replanPending: false }
+                : null;
+          if (send)
+            return {
+              ...base,
+              status: 'pending' as const,
+              reason: null,
+              sendAt: send.sendAt.toISOString(),
+              sendAtLocal: send.sendAtLocal,
+              occurrenceDate: send.occurrenceDate,
+              replanPending: send.replanPending,
+            };
+        }
+        const reason = !plan.active ? plan.reason : planned && !planned.ok ? planned.reason : 'reminder-missing';
+        return {
+          ...base,
+          status: 'not-scheduled' as const,
+          reason,
+          sendAt: null,
+          sendAtLocal: null,
+          occurrenceDate: null,
+          replanPending: false,
+        };
+      });
+      // Pending soonest first, then the rest in rule order.
+      const order = (item: (typeof items)[number]) => (item.sendAt ? Date.parse(item.sendAt) : Infinity);
       return {
-        items: sends
-          .sort((a, b) => a.sendAt.getTime() - b.sendAt.getTime())
-          .map((s) => ({
-            ruleId: s.rule.id,
-            ruleName: s.rule.name,
-            workflowId: s.workflowId,
-            occurrenceDate: s.occurrenceDate,
-            sendAt: s.sendAt.toISOString(),
-            sendAtLocal: s.sendAtLocal,
-          })),
+        items: items
+          .map((item, i) => ({ item, i }))
+          .sort((a, b) => order(a.item) - order(b.item) || a.i - b.i)
+          .map((x) => x.item),
       };
     },
   });
@@ -134,9 +207,9 @@ export function reminderRoutes({ routes, temporalUi }: RouteDeps): void {
     path: '/v1/upcoming-sends',
     tag: 'Reminders',
     // A ruleId of no rule in this company is a 404, like every other id of another company.
-    errors: [404],
+    errors: [404, 503],
     summary:
-      'Every send due in the next 7 or 30 days across the company (optionally one rule), soonest first, each with its reminder in the Temporal UI',
+      "Every send due in the next 7 or 30 days across the company (optionally one rule), soonest first, from the running reminders (Temporal's visibility: a just-made change may take a moment to show), each with its reminder in the Temporal UI (503 temporal_unavailable when Temporal cannot be read)",
     query: z.object({
       days: z.enum(['7', '30']).default('7'),
       ruleId: uuid.optional(),
@@ -156,9 +229,10 @@ export function reminderRoutes({ routes, temporalUi }: RouteDeps): void {
           contactName: z.string(),
           contactKind: z.enum(['person', 'organization']),
           eventLabel: z.string(),
-          occurrenceDate: z.string(),
-          sendAt: z.string(),
-          sendAtLocal: z.string(),
+          occurrenceDate: sendFields.occurrenceDate,
+          sendAt: z.string().describe("The reminder's next send (its NextSendAt)"),
+          sendAtLocal: sendFields.sendAtLocal,
+          replanPending: sendFields.replanPending,
           workflowId: z.string(),
           /** The reminder in the Temporal UI; null when the service does not know the UI's address. */
           temporalUiUrl: z.string().nullable(),
@@ -169,21 +243,47 @@ export function reminderRoutes({ routes, temporalUi }: RouteDeps): void {
       const company = await db.company.findUniqueOrThrow({ where: { id: auth.companyId } });
       if (query.ruleId && !(await db.notificationRule.count({ where: { id: query.ruleId, companyId: company.id } })))
         throw notFound('Notification rule');
-      const rules = await db.notificationRule.findMany({
-        where: { companyId: company.id, enabled: true, ...(query.ruleId ? { id: query.ruleId } : {}) },
-        include: { eventField: true },
-        orderBy: { createdAt: 'asc' },
-      });
-      const kinds = [...new Set(rules.map((r) => r.kind))];
-      const contacts =
-        kinds.length === 0
-          ? []
-          : await db.contact.findMany({ where: { companyId: company.id, role: 'client', kind: { in: kinds } } });
       const now = Date.now();
       const until = now + Number(query.days) * 24 * 60 * 60_000;
-      const due = (await pendingSends(db, { company, rules, contacts, now }))
-        .filter((s) => s.sendAt.getTime() <= until)
-        .sort((a, b) => a.sendAt.getTime() - b.sendAt.getTime() || a.contact.name.localeCompare(b.contact.name));
+      const running = await states().upcoming(company.id, {
+        until: new Date(until),
+        ...(query.ruleId ? { ruleId: query.ruleId } : {}),
+      });
+      // Name them from the rows: a reminder whose rule or contact is gone is ending, not sending.
+      const [rules, contacts] = await Promise.all([
+        db.notificationRule.findMany({
+          where: { companyId: company.id, id: { in: [...new Set(running.map((r) => r.ruleId))] } },
+          include: { eventField: true },
+        }),
+        db.contact.findMany({
+          where: { companyId: company.id, id: { in: [...new Set(running.map((r) => r.contactId))] } },
+        }),
+      ]);
+      const ruleById = new Map(rules.map((r) => [r.id, r]));
+      const contactById = new Map(contacts.map((c) => [c.id, c]));
+      const handled = new Map(
+        (
+          await Promise.all(
+            rules.map((rule) =>
+              lastHandledOccurrences(db, {
+                ruleId: rule.id,
+                contactIds: running.filter((r) => r.ruleId === rule.id).map((r) => r.contactId),
+              }),
+            ),
+          )
+        ).flatMap((m) => [...m]),
+      );
+      const due = running.flatMap((r) => {
+        const rule = ruleById.get(r.ruleId);
+        const contact = contactById.get(r.contactId);
+        if (!rule || !contact) return [];
+        const plan = planOf(rule, company, contact, handled.get(pairKey(r)));
+        return [{ rule, contact, workflowId: r.workflowId, send: nameSend(plan, company.timeZone, r.nextSendAt, now) }];
+      });
+      // Visibility on SQL has no ORDER BY: sorted here.
+      due.sort(
+        (a, b) => a.send.sendAt.getTime() - b.send.sendAt.getTime() || a.contact.name.localeCompare(b.contact.name),
+      );
       return {
         from: new Date(now).toISOString(),
         until: new Date(until).toISOString(),
@@ -197,13 +297,37 @@ export function reminderRoutes({ routes, temporalUi }: RouteDeps): void {
           contactName: s.contact.name,
           contactKind: s.contact.kind,
           eventLabel: s.rule.eventField.label,
-          occurrenceDate: s.occurrenceDate,
-          sendAt: s.sendAt.toISOString(),
-          sendAtLocal: s.sendAtLocal,
+          occurrenceDate: s.send.occurrenceDate,
+          sendAt: s.send.sendAt.toISOString(),
+          sendAtLocal: s.send.sendAtLocal,
+          replanPending: s.send.replanPending,
           workflowId: s.workflowId,
           temporalUiUrl: temporalUiLink(s.workflowId),
         })),
       };
     },
   });
+}
+
+/** The ledger's latest occurrence per rule for one contact (occurrences are handled in order). */
+async function lastOutcomes(db: DbClient, contactId: string, ruleIds: string[]) {
+  if (ruleIds.length === 0) return new Map<string, z.infer<typeof lastOutcomeSchema>>();
+  const rows = await db.notification.findMany({
+    where: { contactId, ruleId: { in: ruleIds } },
+    orderBy: { occurrenceDate: 'desc' },
+    distinct: ['ruleId'],
+  });
+  return new Map(
+    rows.map((row) => [
+      row.ruleId,
+      {
+        status: outcomeStatusOf(row.status) ?? ('in-progress' as const),
+        reason: row.reason,
+        channel: row.channel,
+        occurrenceDate: row.occurrenceDate,
+        scheduledFor: row.scheduledFor.toISOString(),
+        at: row.updatedAt.toISOString(),
+      },
+    ]),
+  );
 }
