@@ -282,7 +282,10 @@ export function reminderRoutes({ routes, temporalUi, reminderStates }: RouteDeps
       });
       // Visibility on SQL has no ORDER BY: sorted here.
       due.sort(
-        (a, b) => a.send.sendAt.getTime() - b.send.sendAt.getTime() || a.contact.name.localeCompare(b.contact.name),
+        (a, b) =>
+          a.send.sendAt.getTime() - b.send.sendAt.getTime() ||
+          a.contact.name.localeCompare(b.contact.name) ||
+          a.rule.name.localeCompare(b.rule.name),
       );
       return {
         from: new Date(now).toISOString(),
