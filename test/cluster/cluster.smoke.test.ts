@@ -108,7 +108,7 @@ test('the cluster comes up with two workers, runs a reminder made through the AP
   });
   expect(listed).toContain(workflow.workflowId);
   const reminders = await api('GET', `/v1/contacts/${contact.id}/reminders`);
-  expect(reminders.items).toEqual([expect.objectContaining({ ruleId: rule.id })]);
+  expect(reminders.items).toEqual([expect.objectContaining({ ruleId: rule.id, status: 'pending' })]);
 
   // Payloads are encrypted (PAYLOAD_KEYS from the cluster's secrets): the raw history holds no
   // contact name or phone, and the codec endpoint (what an operator points the UI at) decodes.

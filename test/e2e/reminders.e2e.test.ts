@@ -10,6 +10,7 @@ import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { keyRing, payloadDataConverter } from '../../src/security/payload-codec';
 import { reminderWorkflowId } from '../../src/shared/ids';
+import { eventuallyValue } from '../support/eventually';
 import { killGroup, serviceEnv, startService, type Service } from '../support/service';
 import {
   freePort,
@@ -139,8 +140,14 @@ test('a rule due in two minutes: WhatsApp through the open chat, email by fallba
     fields: { birthday: monthDay },
   });
 
-  const reminders = await api('GET', `/v1/contacts/${ada.id}/reminders`);
-  expect(reminders.items).toEqual([expect.objectContaining({ ruleId: rule.id, sendAt: sendAt.toISOString() })]);
+  // Pending once the outbox relay has started the reminder (read from the workflow, not the plan).
+  const reminders = await eventuallyValue("Ada's reminder pending", async () => {
+    const body = await api('GET', `/v1/contacts/${ada.id}/reminders`);
+    return body.items?.[0]?.status === 'pending' ? body : undefined;
+  });
+  expect(reminders.items).toEqual([
+    expect.objectContaining({ ruleId: rule.id, status: 'pending', sendAt: sendAt.toISOString(), replanPending: false }),
+  ]);
 
   // Crash while both reminders sleep, then start again on the same data folder.
   await new Promise((r) => setTimeout(r, 5_000));

@@ -1,6 +1,6 @@
 // The engine's invariants as a client and an operator can see them, for the fault tests: the API
-// says which (rule, contact) pairs are eligible and when each sends next (GET
-// /v1/contacts/:id/reminders, the one plan function), Temporal's visibility says which reminders
+// says which (rule, contact) pairs are eligible and when each should send next (GET
+// /v1/contacts/:id/reminders, `plannedSendAt`: the one plan function), Temporal's visibility says which reminders
 // run and what they sleep on (NextSendAt), and each reminder answers its state query. After any
 // fault, once settled: every eligible pair has exactly one running reminder with the current plan,
 // nothing else runs, and every rule's progress is exact (started == total == eligible).
@@ -67,8 +67,10 @@ export async function checkReminders(
   const perRule = new Map<string, number>();
   await mapLimited(contacts, 8, async (contact) => {
     const { items } = await api.request('GET', `/v1/contacts/${contact.id}/reminders`);
-    for (const item of items as Array<{ ruleId: string; sendAt: string }>) {
-      expected.set(pair(item.ruleId, contact.id as string), Date.parse(item.sendAt));
+    // What the rows plan, not what runs (`status`/`sendAt` come from the reminders themselves).
+    for (const item of items as Array<{ ruleId: string; plannedSendAt: string | null }>) {
+      if (item.plannedSendAt === null) continue;
+      expected.set(pair(item.ruleId, contact.id as string), Date.parse(item.plannedSendAt));
       perRule.set(item.ruleId, (perRule.get(item.ruleId) ?? 0) + 1);
     }
   });
