@@ -446,7 +446,7 @@ describeInChromium('the admin console', () => {
   test('a reminder due in two minutes is sent through the open WhatsApp chat: it appears in the contact feed, the channel name opens the chat showing the message, and the work order feed has it too', async () => {
     await navigate(page, 'Contacts');
     await page.getByRole('link', { name: 'Ada Lovelace' }).click();
-    const reminders = page.getByRole('region', { name: 'Pending reminders' });
+    const reminders = page.getByRole('region', { name: 'Reminders' });
     const utc = new Date(dueAt).toISOString().slice(11, 16);
     expect(await textOf(reminders.getByRole('row', { name: /Birthday greetings/ }), `${utc} UTC`)).toMatch(
       `${utc} UTC`,

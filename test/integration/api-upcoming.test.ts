@@ -4,6 +4,7 @@
 // reminder-states.test.ts), named with the plan, linked to the Temporal UI; and a rule's outcomes per
 // day from the ledger. Company-isolated.
 import { DateTime } from 'luxon';
+import { birthdayClock } from '../support/birthday-clock';
 import { createApiFixture, type ApiFixture } from '../support/api';
 
 const ZONE = 'Europe/Berlin';
@@ -13,11 +14,7 @@ let smsRuleId: string;
 let emailRuleId: string;
 const contactIds: Record<string, string> = {};
 
-/** --MM-DD of the day `days` from today in the company's zone. */
-const inDays = (days: number) => DateTime.now().setZone(ZONE).plus({ days }).toFormat('--MM-dd');
-/** 09:00 in the company's zone, `days` from today: when the rules send for a birthday then. */
-const nineAm = (days: number) =>
-  DateTime.now().setZone(ZONE).plus({ days }).set({ hour: 9, minute: 0, second: 0, millisecond: 0 });
+const { inDays, nineAm } = birthdayClock(ZONE);
 /** What the scheduler does on Temporal: a running reminder sleeping until `at`. */
 const run = (ruleId: string, contactId: string, at: DateTime) =>
   f.reminderStates.run({ companyId: f.a.company.id, ruleId, contactId, nextSendAt: at.toJSDate() });

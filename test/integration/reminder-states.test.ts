@@ -4,7 +4,6 @@
 // each pair; upcoming lists only running reminders due within 7 / 30 days, by rule, each linked to
 // the Temporal UI. Temporal unreachable → 503 temporal_unavailable.
 import { Client, Connection } from '@temporalio/client';
-import { DateTime } from 'luxon';
 import request from 'supertest';
 import { createApp } from '../../src/api/app';
 import { createCompanyWithAdmin } from '../../src/companies/bootstrap';
@@ -13,6 +12,7 @@ import { createTemporalReminderStates } from '../../src/scheduling/temporal-remi
 import { createTemporalScheduler } from '../../src/scheduling/temporal-scheduler';
 import { reminderWorkflowId } from '../../src/shared/ids';
 import { NextSendAtAttr } from '../../src/shared/search-attributes';
+import { birthdayClock } from '../support/birthday-clock';
 import { startDevServerWorker, type DevServerWorker } from '../support/dev-server-worker';
 import { eventually } from '../support/eventually';
 import { freePort } from '../support/stand-ins';
@@ -30,11 +30,7 @@ let smsRuleId: string;
 let emailRuleId: string;
 const contactIds: Record<string, string> = {};
 
-/** --MM-DD of the day `days` from today in the company's zone. */
-const inDays = (days: number) => DateTime.now().setZone(ZONE).plus({ days }).toFormat('--MM-dd');
-/** 09:00 in the company's zone, `days` from today: when the rules send for a birthday then. */
-const nineAm = (days: number) =>
-  DateTime.now().setZone(ZONE).plus({ days }).set({ hour: 9, minute: 0, second: 0, millisecond: 0 });
+const { inDays, nineAm } = birthdayClock(ZONE);
 
 function appWith(reminderStates: ReturnType<typeof createTemporalReminderStates>) {
   return createApp({

@@ -2720,7 +2720,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The contact's pending reminders (rule, next send) */
+    /** The contact's reminders, one per enabled rule of its kind: `pending` only while a reminder workflow runs (its next send from Temporal), otherwise `not-scheduled` with the reason; each with the ledger's last outcome (503 temporal_unavailable when Temporal cannot be read) */
     get: {
       parameters: {
         query?: never;
@@ -2740,11 +2740,32 @@ export interface paths {
           content: {
             'application/json': {
               items: {
-                occurrenceDate: string;
+                /** @description The ledger's latest occurrence of the pair (null: none yet) */
+                lastOutcome: {
+                  at: string;
+                  channel: string | null;
+                  occurrenceDate: string;
+                  reason: string | null;
+                  scheduledFor: string;
+                  /** @enum {string} */
+                  status: 'sent' | 'skipped' | 'failed' | 'in-progress';
+                } | null;
+                /** @description The event date the send is for; null while `replanPending` and the plan has no occurrence then */
+                occurrenceDate: string | null;
+                /** @description The next send the current data plan (null: not eligible); equals `sendAt` once the reminder is up to date */
+                plannedSendAt: string | null;
+                /** @description Why nothing is scheduled: the plan says the pair is not eligible (`no-event-date`, `contact-not-client`, `once-rule-in-past`, …) or `reminder-missing` (eligible, but no reminder workflow runs: its start is still in the outbox, or it was lost and the reconciler will restart it). Null when pending */
+                reason: string | null;
+                /** @description true when the contact's, rule's or company's current data plan a different send than the running reminder: a change it has not applied yet (it re-reads its plan before sending) */
+                replanPending: boolean;
                 ruleId: string;
                 ruleName: string;
-                sendAt: string;
-                sendAtLocal: string;
+                /** @description The running reminder's next send (its NextSendAt); null when not pending */
+                sendAt: string | null;
+                /** @description `sendAt` on the company's wall clock */
+                sendAtLocal: string | null;
+                /** @enum {string} */
+                status: 'pending' | 'not-scheduled';
                 workflowId: string;
               }[];
             };
@@ -2782,6 +2803,21 @@ export interface paths {
         };
         /** @description Not found (or belongs to another company) */
         404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+            };
+          };
+        };
+        /** @description Unavailable right now: the database or Temporal unreachable (retry after Retry-After seconds), or a feature not configured on the server */
+        503: {
           headers: {
             [name: string]: unknown;
           };
@@ -5478,7 +5514,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Every send due in the next 7 or 30 days across the company (optionally one rule), soonest first, each with its reminder in the Temporal UI */
+    /** Every send due in the next 7 or 30 days across the company (optionally one rule), soonest first, from the running reminders (Temporal's visibility: a just-made change may take a moment to show), each with its reminder in the Temporal UI (503 temporal_unavailable when Temporal cannot be read) */
     get: {
       parameters: {
         query?: {
@@ -5507,10 +5543,15 @@ export interface paths {
                 contactKind: 'person' | 'organization';
                 contactName: string;
                 eventLabel: string;
-                occurrenceDate: string;
+                /** @description The event date the send is for; null while `replanPending` and the plan has no occurrence then */
+                occurrenceDate: string | null;
+                /** @description true when the contact's, rule's or company's current data plan a different send than the running reminder: a change it has not applied yet (it re-reads its plan before sending) */
+                replanPending: boolean;
                 ruleId: string;
                 ruleName: string;
+                /** @description The reminder's next send (its NextSendAt) */
                 sendAt: string;
+                /** @description `sendAt` on the company's wall clock */
                 sendAtLocal: string;
                 temporalUiUrl: string | null;
                 workflowId: string;
@@ -5553,6 +5594,21 @@ export interface paths {
         };
         /** @description Not found (or belongs to another company) */
         404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+              };
+            };
+          };
+        };
+        /** @description Unavailable right now: the database or Temporal unreachable (retry after Retry-After seconds), or a feature not configured on the server */
+        503: {
           headers: {
             [name: string]: unknown;
           };

@@ -1,4 +1,4 @@
-// A contact: profile (consents, phone, email, dates), its event feed, its pending reminders (in the
+// A contact: profile (consents, phone, email, dates), its event feed, its reminders (in the
 // company's zone and in UTC), its chats and its work orders.
 import { useState } from 'react';
 import { useParams } from 'react-router';
@@ -6,7 +6,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-aria-components';
 import { api, ApiError, unwrap } from '../../api/client';
 import { KIND_TITLES, keys, useCompany } from '../../api/queries';
-import type { Contact } from '../../api/types';
+import type { Contact, ContactReminder } from '../../api/types';
 import { Feed } from '../../components/feed';
 import { ApiForm, SelectInput, TextInput } from '../../components/fields';
 import { channelName, dateTime, localWallClock, utcTime } from '../../components/format';
@@ -68,6 +68,32 @@ function ActivityFeed(props: { contact: Contact }) {
   );
 }
 
+/** Why a rule has nothing scheduled for this contact, in the words of the contact page. */
+const NOT_SCHEDULED: Record<string, string> = {
+  'reminder-missing': 'no reminder is running yet (it starts shortly, or the reconciler restores it)',
+  'no-event-date': 'the contact has no date for this event',
+  'contact-not-client': 'employees get no notifications',
+  'once-rule-in-past': 'the date has passed',
+};
+
+function ReminderStatus(props: { reminder: ContactReminder }) {
+  const r = props.reminder;
+  if (r.status === 'pending') return <>{r.replanPending ? 'Pending (re-planning after a change)' : 'Pending'}</>;
+  return <>Not scheduled: {NOT_SCHEDULED[r.reason ?? ''] ?? r.reason}</>;
+}
+
+function LastOutcome(props: { outcome: ContactReminder['lastOutcome'] }) {
+  const o = props.outcome;
+  if (!o) return <span className="muted">none yet</span>;
+  const what = { sent: 'Sent', skipped: 'Skipped', failed: 'Failed', 'in-progress': 'Sending' }[o.status];
+  return (
+    <>
+      {what}
+      {o.reason ? ` (${o.reason})` : ''} for {o.occurrenceDate}
+    </>
+  );
+}
+
 function Reminders(props: { contact: Contact }) {
   const company = useCompany();
   const reminders = useQuery({
@@ -76,22 +102,24 @@ function Reminders(props: { contact: Contact }) {
   });
   return (
     <section className="panel" aria-labelledby="reminders">
-      <h2 id="reminders">Pending reminders</h2>
+      <h2 id="reminders">Reminders</h2>
       {reminders.isPending ? (
         <Loading what="reminders" />
       ) : reminders.isError ? (
         <ErrorMessage error={reminders.error} />
       ) : reminders.data.items.length === 0 ? (
-        <p className="muted">No reminder is waiting for this contact.</p>
+        <p className="muted">No notification applies to this contact.</p>
       ) : (
         <table>
-          <caption className="visually-hidden">Pending reminders</caption>
+          <caption className="visually-hidden">Reminders</caption>
           <thead>
             <tr>
               <th scope="col">Notification</th>
+              <th scope="col">Status</th>
               <th scope="col">Event date</th>
               <th scope="col">Sends at ({company.data?.timeZone ?? 'company time'})</th>
               <th scope="col">UTC</th>
+              <th scope="col">Last outcome</th>
             </tr>
           </thead>
           <tbody>
@@ -100,9 +128,15 @@ function Reminders(props: { contact: Contact }) {
                 <th scope="row">
                   <Link href="/settings/notifications/contacts">{r.ruleName}</Link>
                 </th>
-                <td>{r.occurrenceDate}</td>
-                <td>{localWallClock(r.sendAtLocal)}</td>
-                <td>{utcTime(r.sendAt)}</td>
+                <td>
+                  <ReminderStatus reminder={r} />
+                </td>
+                <td>{r.occurrenceDate ?? '—'}</td>
+                <td>{r.sendAtLocal ? localWallClock(r.sendAtLocal) : '—'}</td>
+                <td>{r.sendAt ? utcTime(r.sendAt) : '—'}</td>
+                <td>
+                  <LastOutcome outcome={r.lastOutcome} />
+                </td>
               </tr>
             ))}
           </tbody>

@@ -94,6 +94,7 @@ export default function UpcomingScreen() {
                     </td>
                     <td>
                       {s.eventLabel} {s.occurrenceDate}
+                      {s.replanPending ? <span className="muted small"> (re-planning after a change)</span> : null}
                     </td>
                     <td>{localWallClock(s.sendAtLocal)}</td>
                     <td>{utcTime(s.sendAt)}</td>
