@@ -4,10 +4,10 @@
 // back with its workflows. While it is down, FAULT_OUTAGE_WRITES writes (contact creates, edits
 // that move, remove or restore a birthday, role changes, deletes, rule edits, a rule disabled and
 // enabled, the company's time zone) are spread over FAULT_OUTAGE_SECONDS: every one is answered
-// 2xx, and /health says Temporal is down and shows the outbox backlog. Once Temporal is back the
-// outbox drains, every eligible pair has exactly one running reminder with the current plan,
-// nothing else runs, progress is exact, and the reconciler (off during the test, run once at the
-// end) finds nothing to repair.
+// 2xx, /health says Temporal is down and shows the outbox backlog, and the reminder reads answer
+// 503 temporal_unavailable. Once Temporal is back the outbox drains, every eligible pair has
+// exactly one running reminder with the current plan, nothing else runs, progress is exact, and
+// the reconciler (off during the test, run once at the end) finds nothing to repair.
 //
 // Sizes: FAULT_OUTAGE_SECONDS (20 by default, 60 with FAULT_TESTS=full), FAULT_OUTAGE_WRITES (100).
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -59,7 +59,7 @@ afterAll(async () => {
 });
 
 faultTest(
-  `Temporal stopped for ${OUTAGE_MS / 1000} s while the API takes ${WRITES} writes: every answer 2xx, /health shows the outage and the backlog, every change applied once Temporal is back`,
+  `Temporal stopped for ${OUTAGE_MS / 1000} s while the API takes ${WRITES} writes: every answer 2xx, /health shows the outage and the backlog, the reminder reads answer 503, every change applied once Temporal is back`,
   async () => {
     const { cli } = await ensureTemporalBinaries();
     const temporalPort = await freePort();
@@ -120,6 +120,17 @@ faultTest(
         const started = Date.now();
         await send(api, w);
         latencies.push(Date.now() - started);
+      }
+      // Reads of the reminders' state cannot be answered without Temporal: a 503 that says so, never
+      // an empty list or the plan passed off as pending.
+      for (const p of ['/v1/upcoming-sends?days=30', `/v1/contacts/${contacts[0]}/reminders`]) {
+        const read = await api.call('GET', p);
+        expect([p, read.status, read.body.error?.code, read.headers.get('retry-after')]).toEqual([
+          p,
+          503,
+          'temporal_unavailable',
+          '5',
+        ]);
       }
       const remaining = stoppedAt + OUTAGE_MS - Date.now();
       if (remaining > 0) await new Promise((r) => setTimeout(r, remaining));
