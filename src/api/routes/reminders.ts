@@ -64,7 +64,7 @@ const sendFields = {
   replanPending: z
     .boolean()
     .describe(
-      "true when the contact's, rule's or company's current data plan a different send than the running reminder: a change it has not applied yet (it re-reads its plan before sending)",
+      "true when the contact's, rule's or company's current data schedule a different send than the running reminder: a change it has not applied yet (it re-reads its plan before sending)",
     ),
 };
 
@@ -126,7 +126,7 @@ export function reminderRoutes({ routes, temporalUi, reminderStates }: RouteDeps
             .string()
             .nullable()
             .describe(
-              'The next send the current data plan (null: not eligible); equals `sendAt` once the reminder is up to date',
+              "The next send the contact's, rule's and company's current data schedule (null: not eligible); equals `sendAt` once the reminder is up to date",
             ),
           lastOutcome: lastOutcomeSchema,
         }),

@@ -2752,11 +2752,11 @@ export interface paths {
                 } | null;
                 /** @description The event date the send is for; null while `replanPending` and the plan has no occurrence then */
                 occurrenceDate: string | null;
-                /** @description The next send the current data plan (null: not eligible); equals `sendAt` once the reminder is up to date */
+                /** @description The next send the contact's, rule's and company's current data schedule (null: not eligible); equals `sendAt` once the reminder is up to date */
                 plannedSendAt: string | null;
                 /** @description Why nothing is scheduled: the plan says the pair is not eligible (`no-event-date`, `contact-not-client`, `once-rule-in-past`, …) or `reminder-missing` (eligible, but no reminder workflow runs: its start is still in the outbox, or it was lost and the reconciler will restart it). Null when pending */
                 reason: string | null;
-                /** @description true when the contact's, rule's or company's current data plan a different send than the running reminder: a change it has not applied yet (it re-reads its plan before sending) */
+                /** @description true when the contact's, rule's or company's current data schedule a different send than the running reminder: a change it has not applied yet (it re-reads its plan before sending) */
                 replanPending: boolean;
                 ruleId: string;
                 ruleName: string;
@@ -5545,7 +5545,7 @@ export interface paths {
                 eventLabel: string;
                 /** @description The event date the send is for; null while `replanPending` and the plan has no occurrence then */
                 occurrenceDate: string | null;
-                /** @description true when the contact's, rule's or company's current data plan a different send than the running reminder: a change it has not applied yet (it re-reads its plan before sending) */
+                /** @description true when the contact's, rule's or company's current data schedule a different send than the running reminder: a change it has not applied yet (it re-reads its plan before sending) */
                 replanPending: boolean;
                 ruleId: string;
                 ruleName: string;
