@@ -4,7 +4,8 @@ import express, { Router } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import type { Db } from '../db/client';
 import type { MailboxConnectOptions } from '../delivery/smtp-adapter';
-import type { DeliveryPorts } from '../delivery/ports';
+import type { ChannelDirectory, DeliveryPorts } from '../delivery/ports';
+import { databaseChannels } from '../channels/directory';
 import type { Logger } from '../runtime/logger';
 import type { ReminderStates } from '../scheduling/reminder-states';
 import { authenticate } from './auth';
@@ -52,8 +53,12 @@ export interface AppDeps {
   codec?: Omit<CodecEndpointOptions, 'logger'>;
   /** The built web console (web/dist) to serve at `/`. */
   consoleDir?: string;
-  /** Senders for the notification dialog's test sends. */
+  /** The process-wide senders (of a single-company install): the default of every company that
+   * connected no channel of its own. */
   delivery?: DeliveryPorts;
+  /** Where each company's messages go out, as the worker resolves it (test sends, the Channels
+   * screen). Default: the companies' own connections over `delivery`. */
+  channels?: ChannelDirectory;
   /** The Temporal UI, linked from the upcoming sends. */
   temporalUi?: TemporalUiLocation;
   /** The reminders' state (running workflows, next sends) for the reminder routes. */
@@ -97,7 +102,7 @@ const requireJsonBody: express.RequestHandler = (req, _res, next) => {
 function v1Api(
   deps: Pick<
     AppDeps,
-    'db' | 'relay' | 'mailboxSecretKey' | 'mailboxConnect' | 'delivery' | 'temporalUi' | 'reminderStates'
+    'db' | 'relay' | 'mailboxSecretKey' | 'mailboxConnect' | 'delivery' | 'channels' | 'temporalUi' | 'reminderStates'
   > & {
     logger?: Logger;
   },
@@ -108,7 +113,9 @@ function v1Api(
     routes: { router, registry, db: deps.db, onCommit: deps.relay && (() => deps.relay!.nudge()) },
     mailboxSecretKey: deps.mailboxSecretKey,
     mailboxConnect: deps.mailboxConnect ?? { hosts: { allowPrivateHosts: false } },
-    delivery: deps.delivery,
+    channels:
+      deps.channels ??
+      databaseChannels({ db: deps.db, secretKey: deps.mailboxSecretKey, defaults: deps.delivery ?? {} }),
     temporalUi: deps.temporalUi,
     reminderStates: deps.reminderStates,
     logger: deps.logger,

@@ -3,7 +3,7 @@
 // recorded reminder changes to Temporal (started and stopped with the API).
 import type { Config } from '../config';
 import type { Db } from '../db/client';
-import { buildDeliveryPorts } from '../delivery/from-config';
+import { databaseChannelsFromConfig } from '../channels/directory';
 import type { Logger } from '../runtime/logger';
 import { describeWorkerPollers } from '../runtime/task-queue-pollers';
 import type { TemporalClientHandle } from '../runtime/temporal-connection';
@@ -68,8 +68,9 @@ export function createServiceApp(input: {
     relay,
     mailboxSecretKey: input.mailboxSecretKey,
     mailboxConnect: { hosts: { allowPrivateHosts: config.MAILBOX_ALLOW_PRIVATE_HOSTS } },
-    // Its own senders (and send-rate limiters) for the notification dialog's test sends.
-    delivery: buildDeliveryPorts(config),
+    // Its own senders (and send-rate limiters) for the notification dialog's test sends, resolved
+    // per company as the worker does.
+    channels: databaseChannelsFromConfig(config, db, input.mailboxSecretKey),
     temporalUi: temporalUiUrl ? { url: temporalUiUrl, namespace: config.TEMPORAL_NAMESPACE } : undefined,
     reminderStates: createTemporalReminderStates({ client: temporal.client }),
     publicRouters: [webhooksFromConfig(config, db, logger, input.mailboxSecretKey)],

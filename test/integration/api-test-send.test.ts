@@ -1,11 +1,15 @@
 // "Send test" from the notification dialog: the draft rendered and sent to an address or phone the
 // user types, through the real twilio client against Prism and the real nodemailer adapter against
-// a real SMTP server. Never recorded in the ledger or a feed; rate-limited per user.
+// a real SMTP server, from the company's own Twilio account when it connected one (the worker's
+// ChannelDirectory), else the default. Never recorded in the ledger or a feed; rate-limited per user.
+import { databaseChannels } from '../../src/channels/directory';
 import { createSmtpEmailSender, type SmtpEmailSender } from '../../src/delivery/smtp-adapter';
 import { TEST_SENDS_PER_MINUTE } from '../../src/api/routes/test-send';
-import { createApiFixture, type ApiFixture } from '../support/api';
+import { createApiFixture, TEST_MAILBOX_KEY, type ApiFixture } from '../support/api';
 import {
   prismTwilioMessaging,
+  RecordingTwilioClient,
+  TWILIO_TEST_ACCOUNT,
   startSmtpStandIn,
   startTwilioPrism,
   type PrismStandIn,
@@ -20,6 +24,8 @@ let prism: PrismStandIn;
 let smtp: SmtpStandIn;
 let email: SmtpEmailSender;
 let exchanges: TwilioExchange[];
+/** What the companies' own Twilio accounts sent (the default account's go to `exchanges`). */
+let ownExchanges: TwilioExchange[];
 let birthdayId: string;
 let adaId: string;
 
@@ -28,7 +34,18 @@ beforeAll(async () => {
   const twilio = prismTwilioMessaging(prism);
   exchanges = twilio.exchanges;
   email = createSmtpEmailSender({ gateway: { host: smtp.host, port: smtp.port, secure: false } });
-  f = await createApiFixture({ delivery: { sms: twilio.messaging, email } });
+  const ownClient = new RecordingTwilioClient();
+  ownExchanges = ownClient.exchanges;
+  // The API resolves each company's senders as the worker does: its own connection over the default.
+  f = await createApiFixture({
+    channels: (db) =>
+      databaseChannels({
+        db,
+        secretKey: TEST_MAILBOX_KEY,
+        defaults: { sms: twilio.messaging, email },
+        twilio: { baseUrl: prism.baseUrl, httpClient: ownClient },
+      }),
+  });
   const fields = await f.a.api.get('/v1/contact-fields?kind=person');
   birthdayId = fields.body.items.find((x: { key: string }) => x.key === 'birthday').id;
   adaId = (
@@ -108,6 +125,49 @@ describe('POST /v1/notification-rules/test-send', () => {
     expect(res.status).toBe(400);
     expect(res.body.error.details.map((d: { path: string }) => d.path)).toContain(path);
     expect(exchanges.length).toBe(before);
+  });
+
+  test("SMS from a company with its own Twilio connection goes out under that company's account SID and sender; once removed, the default account again", async () => {
+    const own = { accountSid: `AC${'b'.repeat(32)}`, authToken: 'company-b-token', smsFrom: '+15550200001' };
+    expect((await f.b.api.put('/v1/channel-connections/twilio', own)).status).toBe(200);
+    const listed = await f.b.api.get('/v1/channel-connections');
+    expect(listed.body.senders).toEqual({ sms: 'own', whatsapp: 'none', instagram: 'none' });
+    const messagesOf = (sid: string) => `${prism.baseUrl}/2010-04-01/Accounts/${sid}/Messages.json`;
+    const draftB = async () =>
+      draft({ eventFieldId: (await f.b.api.get('/v1/contact-fields?kind=person')).body.items[0].id });
+
+    const [ownBefore, defaultBefore] = [ownExchanges.length, exchanges.length];
+    const res = await f.b.api.post('/v1/notification-rules/test-send', { rule: await draftB(), to: '+15550109999' });
+    expect(res.status).toBe(200);
+    expect(ownExchanges).toHaveLength(ownBefore + 1);
+    expect(ownExchanges.at(-1)).toMatchObject({ statusCode: 201, uri: messagesOf(own.accountSid) });
+    expect(ownExchanges.at(-1)!.data).toMatchObject({ From: own.smsFrom, To: '+15550109999' });
+    expect(exchanges).toHaveLength(defaultBefore);
+
+    expect((await f.b.api.delete('/v1/channel-connections/twilio')).status).toBe(204);
+    expect((await f.b.api.get('/v1/channel-connections')).body.senders).toEqual({
+      sms: 'default',
+      whatsapp: 'none',
+      instagram: 'none',
+    });
+    const again = await f.b.api.post('/v1/notification-rules/test-send', { rule: await draftB(), to: '+15550109999' });
+    expect(again.status).toBe(200);
+    expect(ownExchanges).toHaveLength(ownBefore + 1);
+    expect(exchanges.at(-1)).toMatchObject({ statusCode: 201, uri: messagesOf(TWILIO_TEST_ACCOUNT.accountSid) });
+  });
+
+  test('a company whose own Twilio connection has no SMS sender cannot send an SMS test (it never borrows the default)', async () => {
+    const own = { accountSid: `AC${'c'.repeat(32)}`, authToken: 'company-b-token', whatsappFrom: '+15550200002' };
+    expect((await f.b.api.put('/v1/channel-connections/twilio', own)).status).toBe(200);
+    const before = exchanges.length + ownExchanges.length;
+    const res = await f.b.api.post('/v1/notification-rules/test-send', {
+      rule: draft({ eventFieldId: (await f.b.api.get('/v1/contact-fields?kind=person')).body.items[0].id }),
+      to: '+15550109999',
+    });
+    expect(res.status).toBe(422);
+    expect(res.body.error.details).toEqual([{ path: 'body.rule.channel', message: 'sms-not-configured' }]);
+    expect(exchanges.length + ownExchanges.length).toBe(before);
+    expect((await f.b.api.delete('/v1/channel-connections/twilio')).status).toBe(204);
   });
 
   test('another company’s contact is a 404', async () => {

@@ -2,29 +2,33 @@
 import request from 'supertest';
 import { createApp, type AppDeps } from '../../src/api/app';
 import { createCompanyWithAdmin } from '../../src/companies/bootstrap';
+import type { Db } from '../../src/db/client';
+import type { ChannelDirectory } from '../../src/delivery/ports';
 import { silentLogger } from '../../src/runtime/logger';
 import { createTestDatabase } from './database';
 import { memoryReminderStates } from './memory-reminder-states';
 
 export const TEST_MAILBOX_KEY = Buffer.alloc(32, 7);
 
-/** `options`: what some tests add to the app (mailbox host checks, senders for test sends, the Temporal UI,
- * the reminders' state). Without Temporal, the reminders' state is an in-memory fake the test fills
- * (`reminderStates`). */
+/** `options`: what some tests add to the app (mailbox host checks, senders for test sends, the
+ * companies' channel directory on the fixture's database, the Temporal UI, the reminders' state).
+ * Without Temporal, the reminders' state is an in-memory fake the test fills (`reminderStates`). */
 export async function createApiFixture(
-  options: Partial<Pick<AppDeps, 'mailboxConnect'>> & Pick<AppDeps, 'delivery' | 'temporalUi' | 'reminderStates'> = {},
+  options: Partial<Pick<AppDeps, 'mailboxConnect'>> &
+    Pick<AppDeps, 'delivery' | 'temporalUi' | 'reminderStates'> & { channels?: (db: Db) => ChannelDirectory } = {},
 ) {
   const testDb = await createTestDatabase();
   const reminderStates = memoryReminderStates();
+  const { channels, ...appOptions } = options;
   // No relay: the changes a request records stay in the outbox for the test to read.
   const app = createApp({
-    ...options,
+    ...(channels ? { channels: channels(testDb.db) } : {}),
     db: testDb.db,
     logger: silentLogger,
     mailboxSecretKey: TEST_MAILBOX_KEY,
     health: { database: async () => undefined, temporal: async () => undefined },
     reminderStates,
-    ...options,
+    ...appOptions,
   });
   const a = await createCompanyWithAdmin(testDb.db, { name: 'Company A', timeZone: 'Europe/Berlin' });
   const b = await createCompanyWithAdmin(testDb.db, { name: 'Company B', timeZone: 'America/New_York' });

@@ -27,7 +27,13 @@ const messagingServiceOrNumber = z
   .string()
   .regex(/^(\+[1-9]\d{6,14}|MG[0-9a-fA-F]{32})$/, 'must be an E.164 number or a Messaging Service SID (MG…)');
 
-export function channelConnectionRoutes({ routes, mailboxSecretKey }: RouteDeps): void {
+/** Which account a channel's messages go out from now: the company's own connection, the
+ * service's default (process-wide) account, or none (the channel is not configured). */
+const senderSource = z
+  .enum(['own', 'default', 'none'])
+  .describe("own: the company's connection; default: the service's account; none: not configured");
+
+export function channelConnectionRoutes({ routes, mailboxSecretKey, channels }: RouteDeps): void {
   const seal = (secret: string) => {
     if (!mailboxSecretKey)
       throw new HttpError(
@@ -42,13 +48,32 @@ export function channelConnectionRoutes({ routes, mailboxSecretKey }: RouteDeps)
     method: 'get',
     path: '/v1/channel-connections',
     tag: 'Channel connections',
-    summary: "The company's own Twilio and Instagram accounts (no secrets)",
-    response: z.object({ items: z.array(connectionSchema) }),
-    handler: async ({ db, auth }) => ({
-      items: (
-        await db.channelConnection.findMany({ where: { companyId: auth.companyId }, orderBy: { provider: 'asc' } })
-      ).map(toConnection),
+    summary:
+      "The company's own Twilio and Instagram accounts (no secrets), and which account each channel sends from now",
+    response: z.object({
+      items: z.array(connectionSchema),
+      senders: z
+        .object({ sms: senderSource, whatsapp: senderSource, instagram: senderSource })
+        .describe('Which account each channel sends from now, as the worker resolves it at send time'),
     }),
+    handler: async ({ db, auth }) => {
+      const rows = await db.channelConnection.findMany({
+        where: { companyId: auth.companyId },
+        orderBy: { provider: 'asc' },
+      });
+      const ports = await channels.portsFor(auth.companyId);
+      const own = (provider: 'twilio' | 'instagram') => rows.some((r) => r.provider === provider);
+      const source = (present: boolean, provider: 'twilio' | 'instagram') =>
+        !present ? ('none' as const) : own(provider) ? ('own' as const) : ('default' as const);
+      return {
+        items: rows.map(toConnection),
+        senders: {
+          sms: source(Boolean(ports.sms), 'twilio'),
+          whatsapp: source(Boolean(ports.whatsapp), 'twilio'),
+          instagram: source(Boolean(ports.instagram), 'instagram'),
+        },
+      };
+    },
   });
 
   addRoute(routes, {

@@ -1,5 +1,5 @@
 import type { MailboxConnectOptions } from '../../delivery/smtp-adapter';
-import type { DeliveryPorts } from '../../delivery/ports';
+import type { ChannelDirectory } from '../../delivery/ports';
 import type { Logger } from '../../runtime/logger';
 import type { ReminderStates } from '../../scheduling/reminder-states';
 import type { RouteTarget } from '../routing';
@@ -12,8 +12,9 @@ export interface RouteDeps {
   mailboxSecretKey?: Buffer;
   /** How mailbox hosts are checked and connected to (save-time check, connection test). */
   mailboxConnect: MailboxConnectOptions;
-  /** Senders for test sends from the notification dialog (none: the channel is not configured). */
-  delivery?: DeliveryPorts;
+  /** Each company's senders as the worker resolves them (its own connections, else the
+   * process-wide default): test sends from the notification dialog, the Channels screen. */
+  channels: ChannelDirectory;
   /** The Temporal UI, for links to a reminder's workflow. */
   temporalUi?: TemporalUiLocation;
   /** The reminders' state in Temporal (without it, the routes that read it answer 503). */

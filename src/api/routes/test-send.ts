@@ -1,5 +1,6 @@
 // "Send test" in the notification dialog: the draft rendered and sent once to an address or phone
-// the user types. A test is never a reminder: no ledger row, no feed entry, no workflow; the answer
+// the user types, from the senders the company's reminders use (its own channel connection, else
+// the process-wide default; the worker's ChannelDirectory decides). A test is never a reminder: no ledger row, no feed entry, no workflow; the answer
 // (with the provider's message id) and a log line are its record.
 import { randomUUID } from 'node:crypto';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
@@ -38,7 +39,7 @@ const testSendBody = z
       });
   });
 
-export function testSendRoutes({ routes, delivery, mailboxSecretKey, logger }: RouteDeps): void {
+export function testSendRoutes({ routes, channels, mailboxSecretKey, logger }: RouteDeps): void {
   const limiter = new RateLimiterMemory({ points: TEST_SENDS_PER_MINUTE, duration: 60 });
 
   addRoute(routes, {
@@ -76,11 +77,14 @@ export function testSendRoutes({ routes, delivery, mailboxSecretKey, logger }: R
           ? `[Test] ${renderForPreview(draft.subjectTemplate ?? DEFAULT_SUBJECT_TEMPLATE, variables, 'body.rule.subjectTemplate')}`
           : null;
 
-      const port = draft.channel === 'sms' ? delivery?.sms : delivery?.email;
-      if (!port)
-        throw unprocessable(`${draft.channel === 'sms' ? 'SMS' : 'Email'} is not configured on this service`, [
-          { path: 'body.rule.channel', message: `${draft.channel}-not-configured` },
-        ]);
+      const ports = await channels.portsFor(company.id);
+      const sms = draft.channel === 'sms' ? ports.sms : undefined;
+      const mail = draft.channel === 'email' ? ports.email : undefined;
+      if (!sms && !mail)
+        throw unprocessable(
+          `${draft.channel === 'sms' ? 'SMS' : 'Email'} is not configured for this company (no sender of its own, none on this service)`,
+          [{ path: 'body.rule.channel', message: `${draft.channel}-not-configured` }],
+        );
       let smtp: SmtpMailbox | undefined;
       let from: string | null = draft.channel === 'email' ? company.gatewayEmail : null;
       if (draft.channel === 'email' && draft.emailSender && draft.emailSender !== 'gateway') {
@@ -121,18 +125,17 @@ export function testSendRoutes({ routes, delivery, mailboxSecretKey, logger }: R
       }
 
       try {
-        const sent =
-          draft.channel === 'sms'
-            ? await delivery!.sms!.sendSms({ to: body.to, body: text })
-            : await delivery!.email!.sendEmail({
-                from: from!,
-                to: body.to,
-                subject: subject!,
-                text,
-                messageId: `<test-${randomUUID()}@reminders.local>`,
-                headers: { 'X-Reminders-Test': 'true' },
-                smtp,
-              });
+        const sent = sms
+          ? await sms.sendSms({ to: body.to, body: text })
+          : await mail!.sendEmail({
+              from: from!,
+              to: body.to,
+              subject: subject!,
+              text,
+              messageId: `<test-${randomUUID()}@reminders.local>`,
+              headers: { 'X-Reminders-Test': 'true' },
+              smtp,
+            });
         logger?.info('test send', {
           companyId: company.id,
           userId: auth.userId,

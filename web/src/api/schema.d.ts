@@ -302,7 +302,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The company's own Twilio and Instagram accounts (no secrets) */
+    /** The company's own Twilio and Instagram accounts (no secrets), and which account each channel sends from now */
     get: {
       parameters: {
         query?: never;
@@ -329,6 +329,24 @@ export interface paths {
                 verifyToken: string | null;
                 whatsappFrom: string | null;
               }[];
+              /** @description Which account each channel sends from now, as the worker resolves it at send time */
+              senders: {
+                /**
+                 * @description own: the company's connection; default: the service's account; none: not configured
+                 * @enum {string}
+                 */
+                instagram: 'own' | 'default' | 'none';
+                /**
+                 * @description own: the company's connection; default: the service's account; none: not configured
+                 * @enum {string}
+                 */
+                sms: 'own' | 'default' | 'none';
+                /**
+                 * @description own: the company's connection; default: the service's account; none: not configured
+                 * @enum {string}
+                 */
+                whatsapp: 'own' | 'default' | 'none';
+              };
             };
           };
         };
