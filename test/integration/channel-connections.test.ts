@@ -160,6 +160,44 @@ describe('routes', () => {
     expect(none.status).toBe(400);
     expect(JSON.stringify(none.body.error.details)).toContain('smsFrom');
   });
+  test('a secret left out keeps the saved one for the same account only; for another account it is a 400 naming the field', async () => {
+    const row = (provider: 'twilio' | 'instagram') =>
+      f.db.channelConnection.findUniqueOrThrow({
+        where: { companyId_provider: { companyId: f.a.company.id, provider } },
+      });
+    const [twilioBefore, igBefore] = [await row('twilio'), await row('instagram')];
+    const kept = await f.a.api.put('/v1/channel-connections/twilio', {
+      accountSid: ACCOUNT_A.sid,
+      smsFrom: ACCOUNT_A.sms,
+      whatsappFrom: ACCOUNT_A.wa,
+    });
+    expect(kept.status).toBe(200);
+    expect((await row('twilio')).secretEncrypted).toBe(twilioBefore.secretEncrypted);
+    const keptIg = await f.a.api.put('/v1/channel-connections/instagram', { accountId: IG_A.accountId });
+    expect(keptIg.status).toBe(200);
+    expect(await row('instagram')).toMatchObject({
+      secretEncrypted: igBefore.secretEncrypted,
+      appSecretEncrypted: igBefore.appSecretEncrypted,
+    });
+
+    const otherAccount = await f.a.api.put('/v1/channel-connections/twilio', {
+      accountSid: `AC${'d'.repeat(32)}`,
+      smsFrom: ACCOUNT_A.sms,
+    });
+    expect(otherAccount.status).toBe(400);
+    expect(otherAccount.body.error.details.map((d: { path: string }) => d.path)).toEqual(['body.authToken']);
+    const otherIg = await f.a.api.put('/v1/channel-connections/instagram', {
+      accountId: '17840000000000009',
+      appSecret: 'x',
+    });
+    expect(otherIg.status).toBe(400);
+    expect(otherIg.body.error.details.map((d: { path: string }) => d.path)).toEqual(['body.pageAccessToken']);
+    expect(await row('twilio')).toMatchObject({
+      accountId: ACCOUNT_A.sid,
+      secretEncrypted: twilioBefore.secretEncrypted,
+    });
+    expect((await row('instagram')).accountId).toBe(IG_A.accountId);
+  });
 });
 
 describe('webhooks with two companies on their own accounts', () => {

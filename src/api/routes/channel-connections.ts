@@ -4,9 +4,10 @@
 // a connection the company uses the process-wide account of a single-company install.
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { ChannelConnection } from '../../generated/prisma/client';
+import type { DbClient } from '../../db/client';
+import type { ChannelConnection, ChannelProvider } from '../../generated/prisma/client';
 import { encryptSecret } from '../../security/secret-box';
-import { HttpError, notFound } from '../errors';
+import { badRequest, HttpError, notFound } from '../errors';
 import { addRoute } from '../routing';
 import { e164 } from '../schemas';
 import type { RouteDeps } from './deps';
@@ -87,7 +88,8 @@ export function channelConnectionRoutes({ routes, mailboxSecretKey, channels }: 
     body: z
       .strictObject({
         accountSid: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be an account SID (AC + 32 hex)'),
-        authToken: z.string().min(1).max(200),
+        /** Left out: the saved token, if the account SID is the same. */
+        authToken: z.string().min(1).max(200).optional(),
         smsFrom: messagingServiceOrNumber.optional(),
         whatsappFrom: e164.optional(),
       })
@@ -97,9 +99,10 @@ export function channelConnectionRoutes({ routes, mailboxSecretKey, channels }: 
       }),
     response: connectionSchema,
     handler: async ({ db, auth, body }) => {
+      const saved = await savedConnection(db, auth.companyId, 'twilio', body.accountSid);
       const data = {
         accountId: body.accountSid,
-        secretEncrypted: seal(body.authToken),
+        secretEncrypted: body.authToken ? seal(body.authToken) : keep(saved?.secretEncrypted, 'authToken'),
         smsFrom: body.smsFrom ?? null,
         whatsappFrom: body.whatsappFrom ?? null,
       };
@@ -122,15 +125,19 @@ export function channelConnectionRoutes({ routes, mailboxSecretKey, channels }: 
     summary: "Connect (or replace) the company's Instagram business account; its verify token is generated",
     body: z.strictObject({
       accountId: z.string().regex(/^\d{1,32}$/, 'must be the numeric Instagram business account id'),
-      pageAccessToken: z.string().min(1).max(1000),
-      appSecret: z.string().min(1).max(200),
+      /** Left out: the saved one, if the account id is the same (so for appSecret). */
+      pageAccessToken: z.string().min(1).max(1000).optional(),
+      appSecret: z.string().min(1).max(200).optional(),
     }),
     response: connectionSchema,
     handler: async ({ db, auth, body }) => {
+      const saved = await savedConnection(db, auth.companyId, 'instagram', body.accountId);
       const data = {
         accountId: body.accountId,
-        secretEncrypted: seal(body.pageAccessToken),
-        appSecretEncrypted: seal(body.appSecret),
+        secretEncrypted: body.pageAccessToken
+          ? seal(body.pageAccessToken)
+          : keep(saved?.secretEncrypted, 'pageAccessToken'),
+        appSecretEncrypted: body.appSecret ? seal(body.appSecret) : keep(saved?.appSecretEncrypted, 'appSecret'),
       };
       return toConnection(
         await db.channelConnection.upsert({
@@ -162,6 +169,20 @@ export function channelConnectionRoutes({ routes, mailboxSecretKey, channels }: 
       },
     });
   }
+}
+
+/** The company's saved connection of this provider, when it is for the same account. */
+async function savedConnection(db: DbClient, companyId: string, provider: ChannelProvider, accountId: string) {
+  const row = await db.channelConnection.findUnique({ where: { companyId_provider: { companyId, provider } } });
+  return row?.accountId === accountId ? row : undefined;
+}
+
+/** A saved sealed secret kept as it is, or a 400 naming the field that must be entered. */
+function keep(sealed: string | null | undefined, field: string): string {
+  if (sealed) return sealed;
+  throw badRequest(`Invalid request: body.${field}: required (a secret is kept only for the same account)`, [
+    { path: `body.${field}`, message: 'required (a secret is kept only for the same account)' },
+  ]);
 }
 
 function toConnection(c: ChannelConnection) {

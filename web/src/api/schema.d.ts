@@ -410,8 +410,8 @@ export interface paths {
         content: {
           'application/json': {
             accountId: string;
-            appSecret: string;
-            pageAccessToken: string;
+            appSecret?: string;
+            pageAccessToken?: string;
           };
         };
       };
@@ -616,7 +616,7 @@ export interface paths {
         content: {
           'application/json': {
             accountSid: string;
-            authToken: string;
+            authToken?: string;
             smsFrom?: string;
             whatsappFrom?: string;
           };
