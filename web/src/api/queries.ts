@@ -12,6 +12,8 @@ export const keys = {
   mailboxes: ['mailboxes'] as const,
   senders: ['email-senders'] as const,
   users: ['users'] as const,
+  apiKeys: ['api-keys'] as const,
+  channels: ['channel-connections'] as const,
   contacts: (kind: ContactKind, q: string) => ['contacts', kind, q] as const,
   contact: (id: string) => ['contact', id] as const,
   allContacts: ['contacts'] as const,

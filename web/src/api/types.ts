@@ -42,3 +42,7 @@ export type User = ResponseOf<'/v1/users', 'get'>['items'][number];
 export type UpcomingSend = ResponseOf<'/v1/upcoming-sends', 'get'>['items'][number];
 export type RuleStats = ResponseOf<'/v1/notification-rules/{id}/stats', 'get'>;
 export type TestSendResult = ResponseOf<'/v1/notification-rules/test-send', 'post'>;
+export type ApiKey = ResponseOf<'/v1/api-keys', 'get'>['items'][number];
+export type CreatedApiKey = ResponseOf<'/v1/api-keys', 'post'>;
+export type ChannelConnections = ResponseOf<'/v1/channel-connections', 'get'>;
+export type ChannelConnection = ChannelConnections['items'][number];

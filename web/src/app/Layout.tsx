@@ -12,7 +12,9 @@ const NAV: Array<{ to: string; label: string }> = [
   { to: '/contacts?kind=person', label: 'Contacts' },
   { to: '/settings/contact-form', label: 'Contact form' },
   { to: '/settings/mailboxes', label: 'Mailboxes' },
+  { to: '/settings/channels', label: 'Channels' },
   { to: '/settings/users', label: 'Users' },
+  { to: '/settings/api-keys', label: 'API keys' },
   { to: '/settings/company', label: 'Company settings' },
 ];
 
