@@ -172,9 +172,7 @@ function ShownOnce(props: { created: CreatedApiKey; onDone: () => void }) {
           {props.created.label ? ` (${props.created.label})` : ''}.
         </p>
         <p>
-          <code className="secret" aria-label="New API key">
-            {props.created.key}
-          </code>
+          <code className="secret">{props.created.key}</code>
         </p>
       </div>
       <div className="dialog-actions">

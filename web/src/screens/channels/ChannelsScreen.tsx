@@ -51,7 +51,7 @@ export default function ChannelsScreen() {
 const SOURCE_TEXT: Record<ChannelConnections['senders']['sms'], (provider: string) => string> = {
   own: (provider) => `Your company’s own ${provider} account`,
   default: () => 'The service’s default account',
-  none: () => 'Not configured: reminders by this channel are skipped',
+  none: () => 'Not configured: nothing is sent through it',
 };
 
 function SendingNow(props: { data: ChannelConnections }) {
