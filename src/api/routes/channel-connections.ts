@@ -88,8 +88,12 @@ export function channelConnectionRoutes({ routes, mailboxSecretKey, channels }: 
     body: z
       .strictObject({
         accountSid: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be an account SID (AC + 32 hex)'),
-        /** Left out: the saved token, if the account SID is the same. */
-        authToken: z.string().min(1).max(200).optional(),
+        authToken: z
+          .string()
+          .min(1)
+          .max(200)
+          .optional()
+          .describe('Left out: the saved token is kept if the account SID is the same (required otherwise)'),
         smsFrom: messagingServiceOrNumber.optional(),
         whatsappFrom: e164.optional(),
       })
@@ -125,9 +129,18 @@ export function channelConnectionRoutes({ routes, mailboxSecretKey, channels }: 
     summary: "Connect (or replace) the company's Instagram business account; its verify token is generated",
     body: z.strictObject({
       accountId: z.string().regex(/^\d{1,32}$/, 'must be the numeric Instagram business account id'),
-      /** Left out: the saved one, if the account id is the same (so for appSecret). */
-      pageAccessToken: z.string().min(1).max(1000).optional(),
-      appSecret: z.string().min(1).max(200).optional(),
+      pageAccessToken: z
+        .string()
+        .min(1)
+        .max(1000)
+        .optional()
+        .describe('Left out: the saved token is kept if the account id is the same (required otherwise)'),
+      appSecret: z
+        .string()
+        .min(1)
+        .max(200)
+        .optional()
+        .describe('Left out: the saved secret is kept if the account id is the same (required otherwise)'),
     }),
     response: connectionSchema,
     handler: async ({ db, auth, body }) => {

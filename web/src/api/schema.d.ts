@@ -410,7 +410,9 @@ export interface paths {
         content: {
           'application/json': {
             accountId: string;
+            /** @description Left out: the saved secret is kept if the account id is the same (required otherwise) */
             appSecret?: string;
+            /** @description Left out: the saved token is kept if the account id is the same (required otherwise) */
             pageAccessToken?: string;
           };
         };
@@ -616,6 +618,7 @@ export interface paths {
         content: {
           'application/json': {
             accountSid: string;
+            /** @description Left out: the saved token is kept if the account SID is the same (required otherwise) */
             authToken?: string;
             smsFrom?: string;
             whatsappFrom?: string;
