@@ -87,6 +87,8 @@ beforeAll(async () => {
   adminKey = service.apiKey!;
   browser = await launchChromium();
   admin = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+  // The API key screen's copy button writes to the clipboard; the test reads it back.
+  await admin.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
   admin.setDefaultTimeout(10_000);
   page = await admin.newPage();
 });
@@ -409,6 +411,60 @@ describeInChromium('the admin console', () => {
     await screenshot(page, 'users');
   });
 
+  test('API keys: a key is created and shown once with a copy button, calls /v1/me, and once revoked in the console is refused (401)', async () => {
+    await navigate(page, 'API keys');
+    await shown(page.getByRole('heading', { name: 'API keys', level: 1 }));
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Create an API key' });
+    await dialog.getByRole('textbox', { name: 'Label' }).fill('CRM sync');
+    // The owner is the admin by default; an admin may choose another user.
+    expect(await dialog.getByRole('button', { name: /Owner$/ }).isDisabled()).toBe(false);
+    await expectAccessible(page);
+    await dialog.getByRole('button', { name: 'Create key' }).click();
+
+    const created = page.getByRole('dialog', { name: 'Your new API key' });
+    await shown(created.getByText('you will not see it again'));
+    const key = (await created.getByText(/^crk_\w+$/).textContent())!;
+    expect(key).toMatch(/^crk_/);
+    await created.getByRole('button', { name: 'Copy key' }).click();
+    await shown(created.getByText('Copied.'));
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(key);
+    await expectAccessible(page);
+    await created.getByRole('button', { name: 'Done' }).click();
+    await gone(page.getByRole('dialog'));
+
+    // Shown once: the list names the key by its prefix only.
+    const row = page.getByRole('row', { name: /CRM sync/ });
+    await shown(row);
+    expect(await row.textContent()).toContain(key.slice(0, 10));
+    expect(await page.content()).not.toContain(key);
+    const me = () => fetch(`${base}/v1/me`, { headers: { authorization: `Bearer ${key}` } });
+    const works = await me();
+    expect(works.status).toBe(200);
+    expect(((await works.json()) as { isAdmin: boolean }).isAdmin).toBe(true);
+    // Its last use shows once the list is read again.
+    await page.reload();
+    const used = await settled(
+      () => page.getByRole('row', { name: /CRM sync/ }).textContent(),
+      (text) => text !== null && !text.includes('never'),
+    );
+    expect(used).not.toContain('never');
+    await expectAccessible(page);
+    await screenshot(page, 'api-keys');
+
+    await page
+      .getByRole('row', { name: /CRM sync/ })
+      .getByRole('button', { name: /^Revoke/ })
+      .click();
+    const confirm = page.getByRole('dialog', { name: /^Revoke crk_/ });
+    await shown(confirm.getByText('stops working at once', { exact: false }));
+    await expectAccessible(page);
+    await confirm.getByRole('button', { name: 'Revoke key' }).click();
+    await gone(page.getByRole('dialog'));
+    await gone(page.getByRole('row', { name: /CRM sync/ }));
+    expect((await me()).status).toBe(401);
+  });
+
   test('upcoming: the sends due in 7 / 30 days across the company, filtered by notification, each with its reminder in the Temporal UI', async () => {
     // Two more people, due in 3 and 12 days.
     for (const [name, days] of [
@@ -562,6 +618,39 @@ describeInChromium('the admin console', () => {
     }).toEqual({ performance: 'ok', accessibility: 'ok' });
   });
 
+  test('channels: an admin connects the company’s own Twilio account; the token is never shown back, and left empty it is kept', async () => {
+    await navigate(page, 'Channels');
+    await shown(page.getByRole('heading', { name: 'Channels', level: 1 }));
+    const sendingNow = page.getByRole('table', { name: 'Which account each channel sends from now' });
+    await shown(sendingNow.getByRole('row', { name: /^SMS The service’s default account/ }));
+    const token = 'company-twilio-auth-token-do-not-show';
+    const twilio = page.getByRole('region', { name: 'Twilio' });
+    await twilio.getByRole('textbox', { name: 'Account SID' }).fill(`AC${'e'.repeat(32)}`);
+    await twilio.getByLabel('Auth token').fill(token);
+    await twilio.getByRole('textbox', { name: 'SMS sender' }).fill('not a number');
+    await twilio.getByRole('button', { name: 'Connect Twilio' }).click();
+    // The API's validation error, at the field it names.
+    await shown(twilio.getByText('must be an E.164 number or a Messaging Service SID (MG…)'));
+    await twilio.getByRole('textbox', { name: 'SMS sender' }).fill('+15550300001');
+    await twilio.getByRole('button', { name: 'Connect Twilio' }).click();
+    await shown(twilio.getByText(/Connected: account ACe+, SMS from \+15550300001/));
+    await shown(sendingNow.getByRole('row', { name: /^SMS Your company’s own Twilio account \+15550300001/ }));
+    // Its own account has no WhatsApp sender yet: WhatsApp is not borrowed from the default.
+    await shown(sendingNow.getByRole('row', { name: /^WhatsApp Not configured/ }));
+    expect(await twilio.getByLabel('Auth token').inputValue()).toBe('');
+    expect(await page.content()).not.toContain(token);
+
+    // A WhatsApp sender added without re-entering the token: the saved one is kept.
+    await twilio.getByRole('textbox', { name: 'WhatsApp sender' }).fill('+15550300002');
+    await twilio.getByRole('button', { name: 'Save Twilio connection' }).click();
+    await shown(sendingNow.getByRole('row', { name: /^WhatsApp Your company’s own Twilio account \+15550300002/ }));
+    const listed = await apiCall('GET', '/v1/channel-connections');
+    expect(JSON.stringify(listed)).not.toContain(token);
+    expect(listed.senders).toEqual({ sms: 'own', whatsapp: 'own', instagram: 'none' });
+    await expectAccessible(page);
+    await screenshot(page, 'channels');
+  });
+
   test('a user who is not an admin sees the admin-only controls disabled', async () => {
     const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
     try {
@@ -591,6 +680,23 @@ describeInChromium('the admin console', () => {
       expect(await bob.getByRole('button', { name: 'Rename Birthday' }).first().isDisabled()).toBe(true);
       await shown(bob.getByText('Only admins can change the contact form.').first());
       await expectAccessible(bob);
+      await navigate(bob, 'Channels');
+      const twilio = bob.getByRole('region', { name: 'Twilio' });
+      expect(
+        await settled(() => twilio.getByRole('button', { name: 'Save Twilio connection' }).isDisabled(), Boolean),
+      ).toBe(true);
+      expect(await twilio.getByRole('button', { name: 'Remove Twilio connection' }).isDisabled()).toBe(true);
+      expect(await twilio.getByRole('textbox', { name: 'Account SID' }).isDisabled()).toBe(true);
+      await shown(bob.getByText('Only admins can connect or change the Twilio account.'));
+      await expectAccessible(bob);
+      // Users manage their own API keys; choosing another owner is for admins.
+      await navigate(bob, 'API keys');
+      await bob.getByRole('button', { name: 'Create key' }).click();
+      const dialog = bob.getByRole('dialog', { name: 'Create an API key' });
+      expect(await dialog.getByRole('button', { name: /Owner$/ }).isDisabled()).toBe(true);
+      await shown(dialog.getByText('Only admins can create API keys for other users.'));
+      await expectAccessible(bob);
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
     } finally {
       await context.close();
     }
