@@ -99,6 +99,8 @@ function Reminders(props: { contact: Contact }) {
   const reminders = useQuery({
     queryKey: ['contact-reminders', props.contact.id],
     queryFn: () => unwrap(api.GET('/v1/contacts/{id}/reminders', { params: { path: { id: props.contact.id } } })),
+    // Polled with the feed, so a send that lands in the feed also moves its reminder on.
+    refetchInterval: 10_000,
   });
   return (
     <section className="panel" aria-labelledby="reminders">
