@@ -513,6 +513,8 @@ describeInChromium('the admin console', () => {
 
     const feed = page.getByRole('region', { name: 'Event feed' });
     await shown(feed.getByText('Sent', { exact: true }), dueAt - Date.now() + 90_000);
+    // The reminder beside it moves on too: its last outcome is the send (the panel polls like the feed).
+    await shown(reminders.getByRole('row', { name: /Birthday greetings/ }).getByText(/^Sent for \d{4}-/), 30_000);
     await expectAccessible(page);
     await screenshot(page, 'contact');
 
