@@ -2,9 +2,10 @@
 // ids, strongly consistent), the company's upcoming sends by a visibility query on the reminders'
 // own search attributes. Every call has a deadline, and an unreachable server is reported as
 // TemporalUnavailableError so the API can say "retry later" instead of "nothing is pending".
-import { isGrpcServiceError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { reminderWorkflowId } from '../shared/ids';
 import { CompanyIdAttr, NextSendAtAttr } from '../shared/search-attributes';
+import { isTemporalUnreachable } from './outbox-relay';
 import { quoted, runningReminders } from './reminder-workflows';
 import {
   TemporalUnavailableError,
@@ -12,10 +13,6 @@ import {
   type ReminderStates,
   type RunningReminderSend,
 } from './reminder-states';
-
-/** gRPC status codes (the grpc-js enum, not a dependency of ours): server unreachable, deadline passed. */
-const GRPC_UNAVAILABLE = 14;
-const GRPC_DEADLINE_EXCEEDED = 4;
 
 /** How long one API read may wait for Temporal: the client retries an unreachable server on its
  * own for much longer, and a request should fail fast with a 503 instead. */
@@ -26,7 +23,7 @@ export function createTemporalReminderStates(deps: { client: Client; deadlineMs?
   const deadlineMs = deps.deadlineMs ?? DEFAULT_DEADLINE_MS;
   const bounded = <T>(fn: () => Promise<T>): Promise<T> =>
     client.withDeadline(Date.now() + deadlineMs, fn).catch((error: unknown) => {
-      throw isUnavailable(error) ? new TemporalUnavailableError({ cause: error }) : error;
+      throw isTemporalUnreachable(error) ? new TemporalUnavailableError({ cause: error }) : error;
     });
 
   const describe = async (companyId: string, contactId: string, ruleId: string): Promise<ReminderRunState> => {
@@ -69,12 +66,4 @@ export function createTemporalReminderStates(deps: { client: Client; deadlineMs?
         return sends;
       }),
   };
-}
-
-/** Unreachable, refused, or out of time — anywhere in the cause chain (the client wraps gRPC errors). */
-function isUnavailable(error: unknown, depth = 0): boolean {
-  if (typeof error !== 'object' || error === null || depth > 5) return false;
-  if (isGrpcServiceError(error) && (error.code === GRPC_UNAVAILABLE || error.code === GRPC_DEADLINE_EXCEEDED))
-    return true;
-  return isUnavailable((error as { cause?: unknown }).cause, depth + 1);
 }
